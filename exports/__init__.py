@@ -1,0 +1,4 @@
+"""Packet building, ledger proofs and the offline verifier.
+
+Plain data in, bytes out. Must not import flask, sqlalchemy or caseflow.
+"""
