@@ -1,4 +1,4 @@
-"""Offline verification of CaseFlow ledgers and packets: canonical bytes, hash chains, Merkle proofs.
+"""Offline verification of CaseFlow ledgers and packets: canonical bytes, chains, Merkle proofs.
 
 This file is shipped as-is inside every packet as `verify.py`; it needs only the standard
 library (plus `cryptography` for signatures). It must not import flask, sqlalchemy or caseflow,
