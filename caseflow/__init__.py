@@ -1,0 +1,70 @@
+"""CaseFlow: case coordination and evidence chain for investigators.
+
+`create_app` only wires things together: settings, extensions, blueprints, CLI. It runs no
+migration and opens no network connection.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from caseflow.auth.secrets import Hasher
+from caseflow.auth.services import AuthSettings
+from caseflow.clock import utcnow
+from caseflow.config import check_production, load_settings
+from caseflow.db import make_engine, make_sessionmaker
+from caseflow.extensions import close_db_session, csrf, login_manager
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    config = dict(config or {})
+    instance_path = Path(
+        config.pop("INSTANCE_PATH", None)
+        or os.environ.get("CASEFLOW_INSTANCE_PATH")
+        or Path.cwd() / "instance"
+    ).resolve()
+    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=False)
+    settings = load_settings(os.environ, instance_path)
+    settings.update(config)
+    app.config.update(settings)
+    production = app.config["ENV_NAME"] == "production"
+    app.config.setdefault("CLOCK", utcnow)
+    app.config.setdefault("PASSWORD_HASH_PROFILE", "default")
+    app.config.update(
+        SESSION_COOKIE_NAME="__Host-caseflow" if production else "caseflow_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=app.config.get("SESSION_COOKIE_SECURE", production),
+        SESSION_COOKIE_PATH="/",
+        WTF_CSRF_TIME_LIMIT=None,  # bound to the session, which expires on its own
+    )
+    check_production(app.config)
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["caseflow.engine"] = engine
+    app.extensions["caseflow.sessionmaker"] = make_sessionmaker(engine)
+    app.extensions["caseflow.auth"] = AuthSettings(
+        totp_key=app.config["TOTP_KEY"],
+        hasher=Hasher.for_profile(app.config["PASSWORD_HASH_PROFILE"]),
+        issuer=app.config.get("TOTP_ISSUER", "CaseFlow"),
+    )
+    app.teardown_appcontext(close_db_session)
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from caseflow import cli
+    from caseflow.admin.views import bp as admin_bp
+    from caseflow.auth.views import bp as auth_bp
+    from caseflow.web import init_app as init_web
+
+    init_web(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    cli.init_app(app)
+    return app

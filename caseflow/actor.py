@@ -1,0 +1,28 @@
+"""Who is acting: a small frozen value passed to every service. Must not import flask."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user (or the system) and where the request came from.
+
+    Services decide with this, never with request globals, so the web pages, the API and the
+    CLI share one set of rules.
+    """
+
+    user_id: int | None
+    username: str
+    role: str
+    ip: str | None = None
+    request_id: str | None = None
+
+    @classmethod
+    def system(cls, name: str = "system") -> Actor:
+        return cls(user_id=None, username=name, role="system")
+
+    @property
+    def is_system(self) -> bool:
+        return self.role == "system"

@@ -1,0 +1,1 @@
+"""Account administration pages. Admins manage accounts; they see no case content."""

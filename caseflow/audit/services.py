@@ -1,0 +1,81 @@
+"""Writing and checking the audit log. Callers commit; nothing here reads request globals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from caseflow import ledger
+from caseflow.actor import Actor
+from caseflow.audit.models import CATEGORIES, OUTCOMES, AuditEvent
+from caseflow.clock import utcnow
+
+
+def record_event(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    *,
+    category: str,
+    outcome: str = "success",
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    case_id: int | None = None,
+    purpose: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    ip: str | None = None,
+    request_id: str | None = None,
+    now: datetime | None = None,
+) -> AuditEvent:
+    """Append one audit record in the caller's transaction (it commits with the change).
+
+    `details` holds field names and identifiers only, never secrets or victim content.
+    An anonymous event (failed login of an unknown user) passes `actor=None` with `ip`.
+    """
+    if category not in CATEGORIES:
+        raise ValueError(f"unknown audit category {category!r}")
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown audit outcome {outcome!r}")
+    event = AuditEvent(
+        occurred_at=now or utcnow(),
+        action=action,
+        category=category,
+        outcome=outcome,
+        actor_id=actor.user_id if actor else None,
+        actor_name=actor.username if actor else "anonymous",
+        actor_role=actor.role if actor else "anonymous",
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        case_id=case_id,
+        ip=ip if ip is not None else (actor.ip if actor else None),
+        request_id=request_id if request_id is not None else (actor.request_id if actor else None),
+        purpose=purpose,
+        details={str(k): _detail(v) for k, v in (details or {}).items()},
+    )
+    return ledger.append(session, event)
+
+
+def _detail(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, list | tuple):
+        return [_detail(v) for v in value]
+    return str(value)
+
+
+def verify_audit_log(session: Session) -> ledger.ChainReport:
+    """Recompute the audit chain; the report names the first bad record."""
+    return ledger.verify_chain(session, AuditEvent)
+
+
+def recent_events(
+    session: Session, *, limit: int = 100, action_prefix: str | None = None
+) -> list[AuditEvent]:
+    stmt = sa.select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
+    if action_prefix:
+        stmt = stmt.where(AuditEvent.action.startswith(action_prefix))
+    return list(session.scalars(stmt))

@@ -1,0 +1,1 @@
+"""Accounts, passwords, TOTP second factor, server-side sessions."""

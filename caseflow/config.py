@@ -1,0 +1,92 @@
+"""Settings: every CASEFLOW_* environment variable is read here, once.
+
+Must not import flask. `load_settings` returns a plain dict the app factory copies into
+`app.config`; tests pass their own mapping on top.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+# Secrets shorter than this, or made of one repeated character, are refused in production.
+MIN_SECRET_LENGTH = 32
+KNOWN_WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "caseflow"}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+def _env(environ: Mapping[str, str], name: str, default: str | None = None) -> str | None:
+    value = environ.get(f"CASEFLOW_{name}")
+    return value if value not in (None, "") else default
+
+
+def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+    """Map the environment to settings. Secrets missing in development are generated once."""
+    env_name = _env(environ, "ENV", "development")
+    if env_name not in {"development", "production"}:
+        raise ConfigError(f"CASEFLOW_ENV: must be 'development' or 'production', not {env_name!r}")
+    production = env_name == "production"
+    data_dir = Path(_env(environ, "DATA_DIR", str(Path.cwd() / "var")))
+    return {
+        "ENV_NAME": env_name,
+        # The system of record. SQLite by default; PostgreSQL (psycopg 3) in production.
+        "DATABASE_URL": _env(environ, "DATABASE_URL", f"sqlite:///{data_dir / 'caseflow.db'}"),
+        # Where evidence blobs and other runtime files live.
+        "DATA_DIR": str(data_dir),
+        # Neo4j holding the link-analysis projection (see graph/ and deploy/neo4j/).
+        "NEO4J_URI": _env(environ, "NEO4J_URI", "bolt://127.0.0.1:7687"),
+        "NEO4J_USER": _env(environ, "NEO4J_USER", "neo4j"),
+        "NEO4J_PASSWORD": _env(environ, "NEO4J_PASSWORD"),
+        # Signs the session cookie. Generated into the instance folder in development.
+        "SECRET_KEY": _secret(environ, "SECRET_KEY", instance_path, production),
+        # Encrypts TOTP seeds at rest (AES-256-GCM). Generated like SECRET_KEY.
+        "TOTP_KEY": _secret(environ, "TOTP_KEY", instance_path, production),
+        # Organisation name shown in the system-use notice and on packets.
+        "ORGANISATION": _env(environ, "ORGANISATION", "CaseFlow demo agency"),
+        # Largest upload accepted, in bytes (evidence files).
+        "MAX_CONTENT_LENGTH": int(_env(environ, "MAX_UPLOAD_BYTES", str(2 * 1024**3))),
+        "DEBUG": _env(environ, "DEBUG", "0") == "1",
+    }
+
+
+def _secret(environ: Mapping[str, str], name: str, instance_path: Path, production: bool) -> str:
+    value = _env(environ, name)
+    stored = instance_path / name.lower()
+    if value is None and stored.exists():
+        value = stored.read_text(encoding="utf-8").strip()
+    if value is None and not production:
+        value = secrets.token_urlsafe(48)
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(value)
+    if value is None:
+        raise ConfigError(f"CASEFLOW_{name}: required in production")
+    return value
+
+
+def check_production(config: Mapping[str, Any]) -> None:
+    """Refuse to run in production with a weak secret, debug on, or insecure cookies."""
+    if config.get("ENV_NAME") != "production":
+        return
+    if config.get("DEBUG"):
+        raise ConfigError("CASEFLOW_DEBUG: debug mode is not allowed in production")
+    for name in ("SECRET_KEY", "TOTP_KEY"):
+        value = str(config.get(name) or "")
+        if (
+            len(value) < MIN_SECRET_LENGTH
+            or value.lower() in KNOWN_WEAK_SECRETS
+            or len(set(value)) < 8
+        ):
+            raise ConfigError(
+                f"CASEFLOW_{name}: too weak for production "
+                f"(at least {MIN_SECRET_LENGTH} random characters)"
+            )
+    if not config.get("SESSION_COOKIE_SECURE"):
+        raise ConfigError("session cookies must be Secure in production (serve over HTTPS)")

@@ -1,0 +1,217 @@
+"""The web shell: deny-by-default login guard, security headers, error pages, dashboard.
+
+Every endpoint needs a fully authenticated user (password and second factor) unless its view
+is marked `@public` or `@login_stage`. The guard runs before any view, so a forgotten
+decorator fails closed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from caseflow.auth import services as auth_services
+from caseflow.auth.models import User
+from caseflow.extensions import db_session, login_manager
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+bp = Blueprint("web", __name__)
+
+
+def public(view: F) -> F:
+    """Reachable without logging in (login page, static assets)."""
+    view.caseflow_access = "public"  # type: ignore[attr-defined]
+    return view
+
+
+def login_stage(view: F) -> F:
+    """Reachable between the password step and the end of login (2FA, enrolment)."""
+    view.caseflow_access = "login-stage"  # type: ignore[attr-defined]
+    return view
+
+
+def now():
+    return current_app.config["CLOCK"]()
+
+
+def origin() -> auth_services.Origin:
+    return auth_services.Origin(
+        ip=request.remote_addr,
+        request_id=g.get("request_id"),
+        user_agent=request.headers.get("User-Agent"),
+    )
+
+
+def current_actor():
+    return auth_services.actor_for(current_user, origin())
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    token = session.get("sid")
+    if not token:
+        return None
+    user = auth_services.resume_session(
+        db_session(), token, settings=current_app.extensions["caseflow.auth"], now=now()
+    )
+    if user is None or str(user.id) != user_id:
+        session.clear()
+        return None
+    return user
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _guard() -> Response | None:
+    g.request_id = secrets.token_hex(8)
+    endpoint = request.endpoint
+    if endpoint is None or endpoint == "static":
+        return None
+    view = current_app.view_functions.get(endpoint)
+    access = getattr(view, "caseflow_access", "user")
+    if access in ("public", "login-stage"):
+        return None
+    if current_user.is_authenticated:
+        return None
+    if _wants_json():
+        return _json_error(401, "unauthenticated", "Authentication required.")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _json_error(status: int, code: str, message: str, field: str | None = None) -> Response:
+    response = jsonify({"error": {"code": code, "message": message, "field": field}})
+    response.status_code = status
+    return response
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if request.endpoint != "static":
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    headers.add("Vary", "Cookie")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if "request_id" in g:
+        headers["X-Request-ID"] = g.request_id
+    return response
+
+
+def _error_page(status: int, title: str, message: str) -> tuple[str, int] | Response:
+    if _wants_json():
+        codes = {
+            400: "bad_request",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+            500: "server_error",
+        }
+        return _json_error(status, codes.get(status, "error"), message)
+    return (
+        render_template(
+            "error.html",
+            status=status,
+            title=title,
+            message=message,
+            request_id=g.get("request_id"),
+        ),
+        status,
+    )
+
+
+def _handle_http(exc: HTTPException):
+    titles = {
+        400: ("Bad request", "The request could not be understood."),
+        403: ("Not allowed", "You do not have access to this page."),
+        404: ("Not found", "There is nothing at this address, or you cannot see it."),
+        405: ("Not allowed", "This action is not available here."),
+        413: ("Too large", "The upload is larger than this installation accepts."),
+    }
+    title, message = titles.get(exc.code or 500, ("Error", exc.description or "Error"))
+    return _error_page(exc.code or 500, title, message)
+
+
+def _handle_csrf(exc: CSRFError):
+    return _error_page(
+        400,
+        "Form expired",
+        "The form was missing its security token or has expired. Reload the page and try again.",
+    )
+
+
+def _handle_500(exc: Exception):
+    current_app.logger.exception("unhandled error (request %s)", g.get("request_id"))
+    return _error_page(
+        500, "Something went wrong", "The error was logged. Quote the request ID to support."
+    )
+
+
+@bp.route("/")
+def dashboard():
+    return render_template("web/dashboard.html")
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = None  # our server-side session rows do this job
+    app.before_request(_guard)
+    app.after_request(_security_headers)
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(Exception, _handle_500)
+    app.register_blueprint(bp)
+
+
+def requires(permission: str) -> Callable[[F], F]:
+    """Early 403 for a whole page, asking the same policy the services ask."""
+    from functools import wraps
+
+    from flask import abort
+
+    from caseflow import policy
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not policy.has_permission(current_actor(), permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,115 @@
+"""Fixtures shared by every test: app, client, runner, auth, a fresh database per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from caseflow import create_app
+from tests.dbs import BACKENDS, PG_URL, PostgresTemplates, SqliteTemplates
+from tests.factories import make_user
+from tests.helpers import FakeClock, csrf_token, form_inputs, totp_now
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory):
+    found = {"sqlite": SqliteTemplates(tmp_path_factory.mktemp("sqlite-template"))}
+    if PG_URL:
+        found["postgresql"] = PostgresTemplates(PG_URL)
+    return found
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, _templates, tmp_path):
+    templates = _templates[request.param]
+    url = templates.new(tmp_path)
+    yield url
+    templates.drop(url)
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def app(database_url, tmp_path, clock):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATA_DIR": str(tmp_path / "data"),
+            "SECRET_KEY": "test-secret-key-0123456789abcdefghijklmnop",
+            "TOTP_KEY": "test-totp-key-0123456789abcdefghijklmnopqr",
+            "PASSWORD_HASH_PROFILE": "test",
+            "CLOCK": clock,
+        }
+    )
+    yield app
+    app.extensions["caseflow.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    """A SQL session inside an app context, for arranging and asserting."""
+    from caseflow.extensions import db_session
+
+    with app.app_context():
+        yield db_session()
+
+
+class AuthActions:
+    def __init__(self, client, clock):
+        self.client = client
+        self.clock = clock
+
+    def password_step(self, username, password, ack=True, follow=False):
+        token = csrf_token(self.client, "/login")
+        data = {"username": username, "password": password, "csrf_token": token}
+        if ack:
+            data["ack"] = "y"
+        return self.client.post("/login", data=data, follow_redirects=follow)
+
+    def code_step(self, code, path="/login/verify"):
+        token = csrf_token(self.client, path)
+        return self.client.post(path, data={"code": code, "csrf_token": token})
+
+    def login(self, user):
+        """Both steps, with a fresh TOTP step so codes are never replays."""
+        response = self.password_step(user.username, user.password)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        assert response.headers["Location"].endswith("/login/verify")
+        self.clock.advance(seconds=30)
+        response = self.code_step(totp_now(user.seed, self.clock))
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    def logout(self):
+        page = self.client.get("/")
+        token = form_inputs(page.get_data(as_text=True))["csrf_token"]
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client, clock):
+    return AuthActions(client, clock)
+
+
+@pytest.fixture
+def officer(app):
+    return make_user(app, "officer")
+
+
+@pytest.fixture
+def admin(app):
+    return make_user(app, "admin")

@@ -1,0 +1,51 @@
+"""Test helpers: a controllable clock, HTML form reading, TOTP codes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+
+import pyotp
+
+
+class FakeClock:
+    """The app's clock in tests: starts at a fixed time, moves only when told."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 2, 9, 0, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+class _Inputs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "input":
+            a = dict(attrs)
+            if a.get("name"):
+                self.fields.setdefault(a["name"], a.get("value") or "")
+
+
+def form_inputs(html: str) -> dict[str, str]:
+    """The named <input> values of a page (the first of each name), e.g. its CSRF token."""
+    parser = _Inputs()
+    parser.feed(html)
+    return parser.fields
+
+
+def csrf_token(client, path: str) -> str:
+    page = client.get(path)
+    assert page.status_code == 200, (path, page.status_code)
+    return form_inputs(page.get_data(as_text=True))["csrf_token"]
+
+
+def totp_now(seed: str, clock: FakeClock) -> str:
+    return pyotp.TOTP(seed).at(clock.now)
