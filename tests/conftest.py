@@ -61,11 +61,13 @@ def runner(app):
 
 @pytest.fixture
 def db(app):
-    """A SQL session inside an app context, for arranging and asserting."""
-    from caseflow.extensions import db_session
+    """A SQL session of its own, for arranging and asserting.
 
-    with app.app_context():
-        yield db_session()
+    No app context stays pushed: the test client's requests must get their own `g`.
+    """
+    session = app.extensions["caseflow.sessionmaker"]()
+    yield session
+    session.close()
 
 
 class AuthActions:

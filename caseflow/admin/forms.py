@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from caseflow.auth.models import ROLE_LABELS
@@ -25,4 +26,6 @@ class CreateUserForm(FlaskForm):
     organisation = StringField(
         "Organisation", validators=[DataRequired(message="Organisation: required.")]
     )
-    role = SelectField("Role", choices=list(ROLE_LABELS.items()))
+    role = SelectField(
+        "Role", choices=[SelectChoice(value, label) for value, label in ROLE_LABELS.items()]
+    )
