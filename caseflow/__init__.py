@@ -39,7 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_NAME="__Host-caseflow" if production else "caseflow_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=app.config.get("SESSION_COOKIE_SECURE", production),
+        SESSION_COOKIE_SECURE=config.get("SESSION_COOKIE_SECURE", production),
         SESSION_COOKIE_PATH="/",
         WTF_CSRF_TIME_LIMIT=None,  # bound to the session, which expires on its own
     )

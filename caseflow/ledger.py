@@ -93,28 +93,28 @@ class ChainReport:
         return self.first_bad_seq is None
 
 
-def iter_entries(session: Session, model: type[LedgerMixin], batch: int = 5000) -> Iterator[Any]:
-    stmt = sa.select(model).order_by(model.seq).execution_options(yield_per=batch)
-    yield from session.scalars(stmt)
-
-
-def verify_chain(session: Session, model: type[LedgerMixin]) -> ChainReport:
+def verify_chain(session: Session, model: type[LedgerMixin], batch: int = 5000) -> ChainReport:
     """Recompute every hash of a ledger table and name the first entry that does not hold."""
     count = 0
+    result = session.scalars(
+        sa.select(model).order_by(model.seq).execution_options(yield_per=batch)
+    )
 
     def pairs() -> Iterator[tuple[dict[str, Any], str]]:
         nonlocal count
-        for row in iter_entries(session, model):
+        for row in result:
             count += 1
             yield row.ledger_record(), row.entry_hash
 
-    bad = first_chain_break(pairs())
+    try:
+        bad = first_chain_break(pairs())
+    finally:
+        result.close()  # the check may stop early; release the server-side cursor
     if bad is None:
         return ChainReport(model.LEDGER_NAME, count, None, None)
     rows = session.scalars(sa.select(model).order_by(model.seq).offset(bad).limit(1)).all()
     seq = rows[0].seq if rows else bad + 1
-    reason = _explain(rows[0] if rows else None, bad)
-    return ChainReport(model.LEDGER_NAME, count, seq, reason)
+    return ChainReport(model.LEDGER_NAME, count, seq, _explain(rows[0] if rows else None, bad))
 
 
 def _explain(row: LedgerMixin | None, index: int) -> str:

@@ -15,7 +15,9 @@ def _templates(tmp_path_factory):
     found = {"sqlite": SqliteTemplates(tmp_path_factory.mktemp("sqlite-template"))}
     if PG_URL:
         found["postgresql"] = PostgresTemplates(PG_URL)
-    return found
+    yield found
+    if PG_URL:
+        found["postgresql"].admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

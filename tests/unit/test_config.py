@@ -1,0 +1,53 @@
+"""Settings: generated secrets in development, refusal of weak production settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from caseflow import create_app
+from caseflow.config import ConfigError, load_settings
+
+
+def test_development_generates_secrets_once_into_the_instance_folder(tmp_path):
+    first = load_settings({}, tmp_path)
+    second = load_settings({}, tmp_path)
+    assert len(first["SECRET_KEY"]) >= 32
+    assert first["SECRET_KEY"] == second["SECRET_KEY"]
+    assert first["TOTP_KEY"] != first["SECRET_KEY"]
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_production_refuses_to_start_without_secrets(tmp_path):
+    with pytest.raises(ConfigError, match="CASEFLOW_SECRET_KEY: required in production"):
+        load_settings({"CASEFLOW_ENV": "production"}, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CASEFLOW_SECRET_KEY": "changeme"}, "CASEFLOW_SECRET_KEY: too weak"),
+        ({"CASEFLOW_DEBUG": "1"}, "debug mode is not allowed"),
+    ],
+)
+def test_production_refuses_weak_secrets_and_debug(tmp_path, monkeypatch, env, message):
+    good = {
+        "CASEFLOW_ENV": "production",
+        "CASEFLOW_SECRET_KEY": "s3cr3t-" + "k9Xq2Lm7Pw4Zr8Tv6Yb1Nc5Hd3Jf0Ga",
+        "CASEFLOW_TOTP_KEY": "t0tp-" + "Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0LzXc",
+        "CASEFLOW_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+    }
+    for key, value in {**good, **env}.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match=message):
+        create_app({"INSTANCE_PATH": str(tmp_path), "SESSION_COOKIE_SECURE": True})
+
+
+def test_production_with_strong_settings_uses_host_prefixed_secure_cookie(tmp_path, monkeypatch):
+    monkeypatch.setenv("CASEFLOW_ENV", "production")
+    monkeypatch.setenv("CASEFLOW_SECRET_KEY", "s3cr3t-k9Xq2Lm7Pw4Zr8Tv6Yb1Nc5Hd3Jf0Ga")
+    monkeypatch.setenv("CASEFLOW_TOTP_KEY", "t0tp-Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0LzXc")
+    monkeypatch.setenv("CASEFLOW_DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-caseflow"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    app.extensions["caseflow.engine"].dispose()
