@@ -72,7 +72,7 @@ def bech32_decode(bech: str) -> tuple[str, list[int], int]:
     data = [CHARSET.find(x) for x in bech[pos + 1 :]]
     const = _polymod(_hrp_expand(hrp) + data)
     if const not in (BECH32_CONST, BECH32M_CONST):
-        raise Bech32Error("checksum does not match")
+        raise Bech32Error("checksum does not match (bech32)")
     return hrp, data[:-6], const
 
 
@@ -96,7 +96,7 @@ def decode_segwit(hrp: str, addr: str) -> tuple[int, bytes]:
         raise Bech32Error("version 0 program must be 20 or 32 bytes")
     expected = BECH32_CONST if witver == 0 else BECH32M_CONST
     if const != expected:
-        raise Bech32Error("checksum does not match (wrong bech32/bech32m variant)")
+        raise Bech32Error("checksum does not match (bech32 and bech32m mixed up)")
     return witver, program
 
 

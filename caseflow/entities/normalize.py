@@ -227,7 +227,9 @@ def normalize_phone(raw: Raw, *, default_region: str | None = None) -> Normalize
     # Ascension (AC) and Tristan da Cunha (TA) are phone regions inside ISO's SH; 001 is
     # non-geographic (satellite, +800) and has no jurisdiction.
     iso = {"AC": "SH", "TA": "SH"}.get(number_region, number_region)
-    return Normalized("phone", value, label.split(" ext.")[0], attributes, _jurisdiction_or_none(iso))
+    return Normalized(
+        "phone", value, label.split(" ext.")[0], attributes, _jurisdiction_or_none(iso)
+    )
 
 
 _PHONE_TYPES = {
@@ -385,7 +387,9 @@ def normalize_domain(raw: Raw, *, default_region: str | None = None) -> Normaliz
 
 # ------------------------------------------------------------------------------------- ip
 
-_IP_WITH_PORT = re.compile(r"^\[(?P<v6>[^\]]+)\](?::(?P<port6>\d+))?$|^(?P<v4>[\d.]+):(?P<port4>\d+)$")
+_IP_WITH_PORT = re.compile(
+    r"^\[(?P<v6>[^\]]+)\](?::(?P<port6>\d+))?$|^(?P<v4>[\d.]+):(?P<port4>\d+)$"
+)
 
 
 def normalize_ip(raw: Raw, *, default_region: str | None = None) -> Normalized:
@@ -444,8 +448,7 @@ def eip55(address_hex: str) -> str:
     lower = address_hex.lower()
     digest = keccak.new(digest_bits=256, data=lower.encode("ascii")).hexdigest()
     return "0x" + "".join(
-        ch.upper() if ch.isalpha() and int(digest[i], 16) >= 8 else ch
-        for i, ch in enumerate(lower)
+        ch.upper() if ch.isalpha() and int(digest[i], 16) >= 8 else ch for i, ch in enumerate(lower)
     )
 
 
@@ -458,7 +461,7 @@ def _bitcoin(address: str) -> tuple[str, dict[str, str]]:
             version, program = decode_segwit(hrp, address)
         except Bech32Error as exc:
             if "checksum" in str(exc):
-                raise InvalidIdentifier(name, f"Bitcoin address {exc} (bech32)") from None
+                raise InvalidIdentifier(name, f"Bitcoin address {exc}") from None
             raise InvalidIdentifier(name, f"not a valid Bitcoin bech32 address: {exc}") from None
         kind = {(0, 20): "p2wpkh", (0, 32): "p2wsh", (1, 32): "p2tr"}.get(
             (version, len(program)), f"segwit_v{version}"
@@ -470,7 +473,7 @@ def _bitcoin(address: str) -> tuple[str, dict[str, str]]:
         payload = base58.b58decode_check(address)
     except ValueError as exc:
         if "checksum" in str(exc).lower():
-            raise InvalidIdentifier(name, "Bitcoin address checksum does not match") from None
+            raise InvalidIdentifier(name, "Bitcoin address checksum does not match (base58)") from None
         raise InvalidIdentifier(name, "not a valid Bitcoin address (base58)") from None
     if len(payload) != 21 or payload[0] not in _BASE58_VERSIONS:
         raise InvalidIdentifier(name, "not a Bitcoin P2PKH or P2SH address (version byte)")
@@ -483,7 +486,9 @@ def _bitcoin(address: str) -> tuple[str, dict[str, str]]:
 def _guess_chain(address: str) -> str:
     if _ETH.fullmatch(address):
         return "eth"
-    if address[:3].lower() in ("bc1", "tb1") or re.fullmatch(r"[123mn][1-9A-HJ-NP-Za-km-z]{24,39}", address):
+    if address[:3].lower() in ("bc1", "tb1") or re.fullmatch(
+        r"[123mn][1-9A-HJ-NP-Za-km-z]{24,39}", address
+    ):
         return "btc"
     raise InvalidIdentifier(
         "wallet.chain", "not given, and the address is not a recognised Bitcoin or Ethereum one"
@@ -525,7 +530,9 @@ def normalize_wallet(raw: Raw, *, default_region: str | None = None) -> Normaliz
         digits = address[2:]
         checksummed = eip55(digits)
         if digits not in (digits.lower(), digits.upper()) and "0x" + digits != checksummed:
-            raise InvalidIdentifier("wallet.address", "Ethereum address checksum does not match (EIP-55)")
+            raise InvalidIdentifier(
+                "wallet.address", "Ethereum address checksum does not match (EIP-55)"
+            )
         return Normalized("wallet", f"eth:0x{digits.lower()}", checksummed, {"chain": "eth"})
     return Normalized(
         "wallet", f"{chain}:{address}", address, {"chain": chain, "validated": "false"}
@@ -645,7 +652,9 @@ def normalize_account(raw: Raw, *, default_region: str | None = None) -> Normali
         try:
             phone = normalize_phone(handle, default_region=default_region)
         except InvalidIdentifier as exc:
-            raise InvalidIdentifier("account.handle", f"WhatsApp needs a phone number: {exc.rule}") from None
+            raise InvalidIdentifier(
+                "account.handle", f"WhatsApp needs a phone number: {exc.rule}"
+            ) from None
         return Normalized(
             "account",
             f"whatsapp:{phone.value}",
@@ -657,7 +666,9 @@ def normalize_account(raw: Raw, *, default_region: str | None = None) -> Normali
         pattern, description = HANDLE_RULES[platform]
         handle = handle.lower()
         if not pattern.fullmatch(handle):
-            raise InvalidIdentifier("account.handle", f"not a valid {platform} handle ({description})")
+            raise InvalidIdentifier(
+                "account.handle", f"not a valid {platform} handle ({description})"
+            )
     else:
         _no_space("account.handle", handle)
         if not handle or len(handle) > 100:
@@ -755,7 +766,9 @@ def _party(kind: str, raw: Raw, extra: set[str]) -> tuple[str, dict[str, str]]:
             ) from None
     fields = _fields(kind, raw, "ref", {"name", "ref", *extra}, dotted=True)
     ref = _ref(f"{kind}.ref", fields["ref"]) if "ref" in fields else str(uuid.uuid4())
-    attributes = {key: _name(f"{kind}.{key}", fields[key]) for key in sorted(fields) if key != "ref"}
+    attributes = {
+        key: _name(f"{kind}.{key}", fields[key]) for key in sorted(fields) if key != "ref"
+    }
     if "name" not in attributes:
         raise InvalidIdentifier(f"{kind}.name", "is required")
     attributes["name_key"] = attributes["name"].casefold()
