@@ -119,7 +119,8 @@ def _profiles(text: str) -> Iterator[_Hit]:
             if not digits.isdigit():
                 continue
             # wa.me numbers are international without the +, so they also name a phone.
-            yield _Hit("phone", f"+{digits}", f"+{digits}", span)
+            digit_span = (match.start("handle"), match.start("handle") + len(handle))
+            yield _Hit("phone", f"+{digits}", handle, digit_span)
             handle = f"+{digits}"
         yield _Hit(
             "account", {"platform": platform, "handle": handle}, text[span[0] : span[1]], span
@@ -145,6 +146,10 @@ def _phones(text: str, region: str | None) -> Iterator[_Hit]:
     )
     for match in matcher:
         raw = match.raw_string
+        # Digits glued to a word ("ref1234567890x") are not a phone number written in an ad.
+        around = text[max(match.start - 1, 0) : match.start] + text[match.end : match.end + 1]
+        if any(ch.isalnum() for ch in around):
+            continue
         # An invalid number is worth showing only if it is written like one (+44..., 0...,
         # (202)...); otherwise ad ids and prices would flood the list.
         keep = raw[:1] in "+0("

@@ -473,7 +473,9 @@ def _bitcoin(address: str) -> tuple[str, dict[str, str]]:
         payload = base58.b58decode_check(address)
     except ValueError as exc:
         if "checksum" in str(exc).lower():
-            raise InvalidIdentifier(name, "Bitcoin address checksum does not match (base58)") from None
+            raise InvalidIdentifier(
+                name, "Bitcoin address checksum does not match (base58)"
+            ) from None
         raise InvalidIdentifier(name, "not a valid Bitcoin address (base58)") from None
     if len(payload) != 21 or payload[0] not in _BASE58_VERSIONS:
         raise InvalidIdentifier(name, "not a Bitcoin P2PKH or P2SH address (version byte)")

@@ -37,10 +37,7 @@ def base58_addresses(draw: st.DrawFn) -> str:
 def segwit_addresses(draw: st.DrawFn) -> str:
     hrp = draw(st.sampled_from(["bc", "tb"]))
     version = draw(st.integers(0, 16))
-    if version == 0:
-        size = draw(st.sampled_from([20, 32]))
-    else:
-        size = draw(st.integers(2, 40))
+    size = draw(st.sampled_from([20, 32])) if version == 0 else draw(st.integers(2, 40))
     return _bech32.encode_segwit(hrp, version, draw(st.binary(min_size=size, max_size=size)))
 
 
@@ -240,7 +237,9 @@ def test_one_character_change_in_a_mixed_case_eip55_address_is_refused(address):
 
 @given(value=ibans(), data=st.data())
 def test_iban_with_a_wrong_check_digit_is_refused(value, data):
-    wrong = data.draw(st.integers(2, 98).map(lambda n: f"{n:02d}").filter(lambda d: d != value[2:4]))
+    wrong = data.draw(
+        st.integers(2, 98).map(lambda n: f"{n:02d}").filter(lambda d: d != value[2:4])
+    )
     with pytest.raises(InvalidIdentifier) as info:
         normalize("bank_account", value[:2] + wrong + value[4:])
     assert (info.value.field, info.value.rule) == ("bank_account", "IBAN check digits do not match")
@@ -288,9 +287,9 @@ def test_email_lower_cased_with_idna_domain():
     result = normalize("email", "mailto:Jane.Doe+ad@Bücher.Example")
     assert result.value == "jane.doe+ad@xn--bcher-kva.example"
     assert result.label == "jane.doe+ad@bücher.example"
-    with pytest.raises(InvalidIdentifier, match="^email: needs the form name@domain$"):
+    with pytest.raises(InvalidIdentifier, match=r"^email: needs the form name@domain$"):
         normalize("email", "jane.example.com")
-    with pytest.raises(InvalidIdentifier, match="^email: .*not a valid mailbox"):
+    with pytest.raises(InvalidIdentifier, match=r"^email: .*not a valid mailbox"):
         normalize("email", "jane..doe@example.com")
 
 
@@ -301,7 +300,7 @@ def test_url_normal_form():
     )
     assert normalize("url", "www.example.com").value == "https://www.example.com/"
     assert normalize("url", "http://[2001:DB8::1]:8080/x").value == "http://[2001:db8::1]:8080/x"
-    with pytest.raises(InvalidIdentifier, match="^url: only http and https"):
+    with pytest.raises(InvalidIdentifier, match=r"^url: only http and https"):
         normalize("url", "ftp://example.com/file")
 
 
