@@ -5,7 +5,7 @@ online ad, each normalized or carrying the error, for an investigator to confirm
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import phonenumbers
@@ -38,7 +38,7 @@ class Candidate:
 @dataclass(frozen=True)
 class _Hit:
     kind: str
-    raw: object  # str or a mapping of fields, as normalize() takes it
+    raw: str | Mapping[str, str]  # what normalize() takes
     shown: str
     span: tuple[int, int]
     keep_if_invalid: bool = True
@@ -171,8 +171,17 @@ def _bare_handles(text: str, platform: str | None) -> Iterator[_Hit]:
         yield _Hit("account", raw, f"@{handle}", match.span())
 
 
-def _overlaps(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
-    return any(span[0] < end and start < span[1] for start, end in others)
+class _Coverage:
+    """Marks the characters covered by some spans; answers "does this span touch them?"."""
+
+    def __init__(self, size: int) -> None:
+        self._covered = bytearray(size)
+
+    def add(self, span: tuple[int, int]) -> None:
+        self._covered[span[0] : span[1]] = b"\x01" * (span[1] - span[0])
+
+    def touches(self, span: tuple[int, int]) -> bool:
+        return any(self._covered[span[0] : span[1]])
 
 
 def extract_identifiers(
@@ -189,28 +198,37 @@ def extract_identifiers(
     """
     if len(text) > MAX_AD_TEXT:
         raise InvalidIdentifier("ad.text", f"is longer than {MAX_AD_TEXT} characters")
-    containers: list[_Hit] = [*_urls(text), *_emails(text)]
-    profiles = list(_profiles(text))
-    container_spans = [hit.span for hit in containers + profiles]
+    hits: list[_Hit] = [*_urls(text), *_emails(text), *_profiles(text)]
+    inside = _Coverage(len(text))  # phones and bare handles there are not separate
+    for hit in hits:
+        inside.add(hit.span)
     wallets = list(_wallets(text))
-    hits = containers + profiles + wallets
+    hits += wallets
+    phone_free = _Coverage(len(text))
+    for hit in wallets:
+        phone_free.add(hit.span)
     hits += [
         hit
         for hit in _phones(text, default_region)
-        if not _overlaps(hit.span, container_spans + [w.span for w in wallets])
+        if not inside.touches(hit.span) and not phone_free.touches(hit.span)
     ]
     labelled = list(_labelled_handles(text))
-    taken = container_spans + [hit.span for hit in labelled]
+    for hit in labelled:
+        inside.add(hit.span)
     hits += labelled
-    hits += [hit for hit in _bare_handles(text, platform) if not _overlaps(hit.span, taken)]
+    hits += [hit for hit in _bare_handles(text, platform) if not inside.touches(hit.span)]
 
     order = {"url": 0, "account": 1, "email": 2, "phone": 3, "wallet": 4}
     hits.sort(key=lambda hit: (hit.span[0], order[hit.kind]))
+    read: set[tuple[str, str]] = set()  # the same text is normalized once
     seen: set[tuple[str, str]] = set()
     result: list[Candidate] = []
     for hit in hits:
+        if (hit.kind, hit.shown) in read:
+            continue
+        read.add((hit.kind, hit.shown))
         try:
-            normalized = normalize(hit.kind, hit.raw, default_region=default_region)  # type: ignore[arg-type]
+            normalized = normalize(hit.kind, hit.raw, default_region=default_region)
             error = None
             key = (hit.kind, normalized.value)
         except InvalidIdentifier as exc:

@@ -436,3 +436,8 @@ def test_unknown_kind_and_unexpected_fields_are_clear_errors():
         normalize("wallet", {"chain": "btc"})
     with pytest.raises(InvalidIdentifier, match="longer than 2048"):
         normalize("url", "https://example.com/" + "a" * 3000)
+
+
+def test_normalized_values_are_hashable_and_equal_by_content():
+    spellings = ["+44 7700 900123", "+447700900123", "07700 900123"]
+    assert len({normalize("phone", s, default_region="GB") for s in spellings}) == 1
