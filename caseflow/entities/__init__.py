@@ -1,0 +1,1 @@
+"""Entities (selectors): the pure rules that normalize, validate and extract identifiers."""
