@@ -18,6 +18,8 @@ class Actor:
     role: str
     ip: str | None = None
     request_id: str | None = None
+    # Supervisors' stated purposes for opening cases they are not members of: (case id, why).
+    purposes: tuple[tuple[int, str], ...] = ()
 
     @classmethod
     def system(cls, name: str = "system") -> Actor:
@@ -26,3 +28,6 @@ class Actor:
     @property
     def is_system(self) -> bool:
         return self.role == "system"
+
+    def purpose_for(self, case_id: int) -> str | None:
+        return next((why for cid, why in self.purposes if cid == case_id), None)

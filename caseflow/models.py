@@ -2,5 +2,16 @@
 
 from caseflow.audit.models import AuditEvent
 from caseflow.auth.models import RecoveryCode, User, UserSession
+from caseflow.cases.models import Case, CaseCounter, CaseJurisdiction, CaseMember, CaseTask
 
-__all__ = ["AuditEvent", "RecoveryCode", "User", "UserSession"]
+__all__ = [
+    "AuditEvent",
+    "Case",
+    "CaseCounter",
+    "CaseJurisdiction",
+    "CaseMember",
+    "CaseTask",
+    "RecoveryCode",
+    "User",
+    "UserSession",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from caseflow import create_app
+from caseflow.db import make_engine, make_sessionmaker
 from tests.dbs import BACKENDS, PG_URL, PostgresTemplates, SqliteTemplates
 from tests.factories import make_user
 from tests.helpers import FakeClock, csrf_token, form_inputs, totp_now
@@ -65,11 +66,14 @@ def runner(app):
 def db(app):
     """A SQL session of its own, for arranging and asserting.
 
-    No app context stays pushed: the test client's requests must get their own `g`.
+    No app context stays pushed: the test client's requests must get their own `g`. Its
+    SQLite transactions are deferred, so a test that reads does not block the app's writes.
     """
-    session = app.extensions["caseflow.sessionmaker"]()
+    engine = make_engine(app.config["DATABASE_URL"], sqlite_immediate=False)
+    session = make_sessionmaker(engine)()
     yield session
     session.close()
+    engine.dispose()
 
 
 class AuthActions:

@@ -30,7 +30,9 @@ from werkzeug.exceptions import HTTPException
 
 from caseflow.auth import services as auth_services
 from caseflow.auth.models import User
+from caseflow.errors import CaseFlowError
 from caseflow.extensions import db_session, login_manager
+from caseflow.policy import PurposeRequired
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,7 +64,20 @@ def origin() -> auth_services.Origin:
 
 
 def current_actor():
-    return auth_services.actor_for(current_user, origin())
+    """The logged-in user as an Actor, with the purposes they stated for cases this session."""
+    actor = auth_services.actor_for(current_user, origin())
+    purposes = session.get("purposes") or {}
+    if purposes:
+        from dataclasses import replace
+
+        actor = replace(actor, purposes=tuple((int(k), v) for k, v in purposes.items()))
+    return actor
+
+
+def remember_purpose(case_id: int, purpose: str) -> None:
+    purposes = dict(session.get("purposes") or {})
+    purposes[str(case_id)] = purpose
+    session["purposes"] = purposes
 
 
 @login_manager.user_loader
@@ -174,6 +189,18 @@ def _handle_csrf(exc: CSRFError):
     )
 
 
+def _handle_domain(exc: CaseFlowError):
+    """Domain errors that reach here (no form to show them in) become their HTTP status."""
+    if isinstance(exc, PurposeRequired) and not _wants_json():
+        case_id = (request.view_args or {}).get("case_id")
+        if case_id is not None:
+            return redirect(url_for("cases.purpose", case_id=case_id, next=request.full_path))
+    if _wants_json():
+        return _json_error(exc.status, exc.code, exc.message, exc.field)
+    titles = {400: "Not accepted", 403: "Not allowed", 404: "Not found", 409: "Conflict"}
+    return _error_page(exc.status, titles.get(exc.status, "Error"), exc.message)
+
+
 def _handle_500(exc: Exception):
     current_app.logger.exception("unhandled error (request %s)", g.get("request_id"))
     return _error_page(
@@ -183,7 +210,12 @@ def _handle_500(exc: Exception):
 
 @bp.route("/")
 def dashboard():
-    return render_template("web/dashboard.html")
+    from caseflow.cases import services as case_services
+
+    board = None
+    if current_user.role != "admin":
+        board = case_services.dashboard(db_session(), current_actor(), today=now().date())
+    return render_template("web/dashboard.html", board=board, today=now().date())
 
 
 def init_app(app: Flask) -> None:
@@ -193,6 +225,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(CaseFlowError, _handle_domain)
     app.register_error_handler(Exception, _handle_500)
     app.register_blueprint(bp)
 

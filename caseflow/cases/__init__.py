@@ -1,0 +1,1 @@
+"""Cases: reference, status, jurisdictions, members (need-to-know), tasks and deadlines."""

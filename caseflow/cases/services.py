@@ -1,0 +1,387 @@
+"""Case rules: references, need-to-know access, members, tasks, the dashboard.
+
+Each use case checks access through caseflow.policy, writes its audit record in the same
+transaction and commits once. Must not import flask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from caseflow import jurisdictions, policy
+from caseflow.actor import Actor
+from caseflow.audit.services import record_event
+from caseflow.auth.models import User
+from caseflow.cases.models import (
+    CASE_STATUSES,
+    MEMBER_ROLES,
+    PRIORITIES,
+    TASK_KINDS,
+    Case,
+    CaseCounter,
+    CaseJurisdiction,
+    CaseMember,
+    CaseTask,
+)
+from caseflow.entities.errors import InvalidIdentifier
+from caseflow.errors import NotFoundError, PermissionDenied, ValidationError
+
+
+def _audit(session: Session, actor: Actor, action: str, category: str, case: Case, **kw) -> None:
+    record_event(
+        session,
+        actor,
+        action,
+        category=category,
+        object_type="case",
+        object_id=case.id,
+        case_id=case.id,
+        purpose=kw.pop("purpose", None) or actor.purpose_for(case.id),
+        **kw,
+    )
+
+
+def _jurisdiction(code: str, label: str, field: str) -> str:
+    try:
+        return jurisdictions.get(code).code
+    except InvalidIdentifier as exc:
+        raise ValidationError(f"{label}: {exc.rule}.", field=field) from exc
+
+
+def next_reference(session: Session, year: int) -> str:
+    """Issue CF-YYYY-NNNN: gap-free per year, safe under concurrent creation.
+
+    The counter row is incremented by UPDATE, which holds its lock until the transaction
+    ends (SQLite: the whole database is write-locked by BEGIN IMMEDIATE). A rolled-back
+    creation rolls its number back too, so no gap appears.
+    """
+    if session.get(CaseCounter, year) is None:
+        session.add(CaseCounter(year=year, last_number=0))
+        session.flush()
+    number = session.scalar(
+        sa.update(CaseCounter)
+        .where(CaseCounter.year == year)
+        .values(last_number=CaseCounter.last_number + 1)
+        .returning(CaseCounter.last_number)
+    )
+    return f"CF-{year}-{number:04d}"
+
+
+def open_case(
+    session: Session,
+    actor: Actor,
+    *,
+    title: str,
+    summary: str,
+    lead_jurisdiction: str,
+    involved_jurisdictions: list[str] | tuple[str, ...] = (),
+    priority: str = "normal",
+    now: datetime,
+) -> Case:
+    """Create a case; its creator becomes its owner. Audited as collection."""
+    policy.require_permission(actor, "case.create")
+    title = " ".join(title.split())
+    if not title:
+        raise ValidationError("Title: required.", field="title")
+    if len(title) > 200:
+        raise ValidationError("Title: at most 200 characters.", field="title")
+    if priority not in PRIORITIES:
+        raise ValidationError(f"Priority: one of {', '.join(PRIORITIES)}.", field="priority")
+    lead = _jurisdiction(lead_jurisdiction, "Lead jurisdiction", "lead_jurisdiction")
+    involved = {lead} | {
+        _jurisdiction(code, "Involved jurisdictions", "involved_jurisdictions")
+        for code in involved_jurisdictions
+        if code
+    }
+    case = Case(
+        reference=next_reference(session, now.year),
+        title=title,
+        summary=summary.strip(),
+        status="open",
+        priority=priority,
+        lead_jurisdiction=lead,
+        owner_id=actor.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    session.add_all(CaseJurisdiction(case_id=case.id, code=code) for code in sorted(involved))
+    session.add(
+        CaseMember(
+            case_id=case.id,
+            user_id=actor.user_id,
+            role="owner",
+            added_at=now,
+            added_by_id=actor.user_id,
+        )
+    )
+    _audit(session, actor, "case.create", "collection", case, details={"reference": case.reference})
+    session.commit()
+    return case
+
+
+def membership(session: Session, actor: Actor, case_id: int) -> CaseMember | None:
+    if actor.user_id is None:
+        return None
+    return session.scalar(
+        sa.select(CaseMember).where(
+            CaseMember.case_id == case_id,
+            CaseMember.user_id == actor.user_id,
+            CaseMember.removed_at.is_(None),
+        )
+    )
+
+
+def member_case_ids(session: Session, actor: Actor) -> frozenset[int]:
+    """Cases the actor is a member of: the need-to-know set used by every list and graph read."""
+    if actor.user_id is None:
+        return frozenset()
+    return frozenset(
+        session.scalars(
+            sa.select(CaseMember.case_id).where(
+                CaseMember.user_id == actor.user_id, CaseMember.removed_at.is_(None)
+            )
+        )
+    )
+
+
+def case_for(session: Session, actor: Actor, case_id: int, *, write: bool = False) -> Case:
+    """Load a case the actor may read (or change); no audit here, callers record theirs."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFoundError("No such case, or you are not a member of it.")
+    policy.require_case_access(
+        actor, case.id, is_member=membership(session, actor, case.id) is not None, write=write
+    )
+    return case
+
+
+def view_case(session: Session, actor: Actor, case_id: int) -> Case:
+    """Open a case page: access checked, consultation audited (with the purpose if any)."""
+    case = case_for(session, actor, case_id)
+    case = session.scalars(
+        sa.select(Case)
+        .where(Case.id == case.id)
+        .options(
+            selectinload(Case.members).selectinload(CaseMember.user),
+            selectinload(Case.jurisdictions),
+            selectinload(Case.tasks).selectinload(CaseTask.assignee),
+            selectinload(Case.owner),
+        )
+    ).one()
+    _audit(session, actor, "case.view", "consultation", case)
+    session.commit()
+    return case
+
+
+def state_purpose(session: Session, actor: Actor, case_id: int, purpose: str) -> str:
+    """A supervisor states why they open a case they are not a member of; audited."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFoundError("No such case, or you are not a member of it.")
+    if not policy.has_permission(actor, "case.supervise"):
+        raise NotFoundError("No such case, or you are not a member of it.")
+    purpose = policy.check_purpose(purpose)
+    _audit(session, actor, "case.purpose_stated", "consultation", case, purpose=purpose)
+    session.commit()
+    return purpose
+
+
+EDITABLE = ("title", "summary", "status", "priority")
+
+
+def update_case(
+    session: Session, actor: Actor, case_id: int, *, now: datetime, **changes: str
+) -> Case:
+    """Change title, summary, status or priority. Audited as alteration (field names only)."""
+    case = case_for(session, actor, case_id, write=True)
+    changed = []
+    for name, value in changes.items():
+        if name not in EDITABLE:
+            continue  # no mass assignment: anything else is ignored
+        value = value.strip()
+        if name == "status" and value not in CASE_STATUSES:
+            raise ValidationError(f"Status: one of {', '.join(CASE_STATUSES)}.", field="status")
+        if name == "priority" and value not in PRIORITIES:
+            raise ValidationError(f"Priority: one of {', '.join(PRIORITIES)}.", field="priority")
+        if name == "title" and not value:
+            raise ValidationError("Title: required.", field="title")
+        if getattr(case, name) != value:
+            setattr(case, name, value)
+            changed.append(name)
+    if changed:
+        case.updated_at = now
+        _audit(session, actor, "case.update", "alteration", case, details={"fields": changed})
+        session.commit()
+    return case
+
+
+def add_member(
+    session: Session, actor: Actor, case_id: int, *, username: str, role: str, now: datetime
+) -> CaseMember:
+    """The case owner adds a colleague. Admin accounts cannot be members (no case content)."""
+    case = case_for(session, actor, case_id, write=True)
+    mine = membership(session, actor, case.id)
+    if not policy.can_manage_members(actor, member_role=mine.role if mine else None):
+        raise PermissionDenied("Only the case owner may change its members.")
+    if role not in MEMBER_ROLES or role == "owner":
+        raise ValidationError("Role in case: investigator, liaison or analyst.", field="role")
+    user = session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    if user is None or not user.active:
+        raise ValidationError(f"User: no active account named {username!r}.", field="username")
+    if not policy.has_permission(Actor(user.id, user.username, user.role), "case.work"):
+        raise ValidationError("User: this account cannot work on cases.", field="username")
+    if membership(session, Actor(user.id, user.username, user.role), case.id):
+        raise ValidationError("User: already a member of this case.", field="username")
+    member = CaseMember(
+        case_id=case.id, user_id=user.id, role=role, added_at=now, added_by_id=actor.user_id
+    )
+    session.add(member)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "case.member_add",
+        "alteration",
+        case,
+        details={"user_id": user.id, "role": role},
+    )
+    session.commit()
+    return member
+
+
+def remove_member(
+    session: Session, actor: Actor, case_id: int, member_id: int, *, now: datetime
+) -> None:
+    """End a membership; it takes effect on the member's next request."""
+    case = case_for(session, actor, case_id, write=True)
+    mine = membership(session, actor, case.id)
+    if not policy.can_manage_members(actor, member_role=mine.role if mine else None):
+        raise PermissionDenied("Only the case owner may change its members.")
+    member = session.get(CaseMember, member_id)
+    if member is None or member.case_id != case.id or member.removed_at is not None:
+        raise NotFoundError("No such member.")
+    if member.role == "owner":
+        raise ValidationError("The owner cannot be removed.")
+    member.removed_at = now
+    _audit(
+        session,
+        actor,
+        "case.member_remove",
+        "alteration",
+        case,
+        details={"user_id": member.user_id},
+    )
+    session.commit()
+
+
+def add_task(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    *,
+    title: str,
+    kind: str = "task",
+    assignee: str | None = None,
+    due_on: date | None = None,
+    now: datetime,
+) -> CaseTask:
+    case = case_for(session, actor, case_id, write=True)
+    title = " ".join(title.split())
+    if not title:
+        raise ValidationError("Task: a title is required.", field="title")
+    if kind not in TASK_KINDS:
+        raise ValidationError(f"Kind: one of {', '.join(TASK_KINDS)}.", field="kind")
+    if kind != "task" and due_on is None:
+        raise ValidationError("Due date: required for deadlines.", field="due_on")
+    assignee_id = None
+    if assignee:
+        member = session.scalar(
+            sa.select(CaseMember)
+            .join(User, User.id == CaseMember.user_id)
+            .where(
+                CaseMember.case_id == case.id,
+                CaseMember.removed_at.is_(None),
+                User.username == assignee.strip().lower(),
+            )
+        )
+        if member is None:
+            raise ValidationError("Assignee: must be a member of the case.", field="assignee")
+        assignee_id = member.user_id
+    task = CaseTask(
+        case_id=case.id,
+        title=title[:200],
+        kind=kind,
+        assignee_id=assignee_id,
+        due_on=due_on,
+        status="open",
+        created_at=now,
+        created_by_id=actor.user_id,
+    )
+    session.add(task)
+    session.flush()
+    _audit(session, actor, "case.task_add", "alteration", case, details={"task_id": task.id})
+    session.commit()
+    return task
+
+
+def complete_task(
+    session: Session, actor: Actor, case_id: int, task_id: int, *, now: datetime
+) -> CaseTask:
+    case = case_for(session, actor, case_id, write=True)
+    task = session.get(CaseTask, task_id)
+    if task is None or task.case_id != case.id:
+        raise NotFoundError("No such task.")
+    task.status = "done"
+    task.done_at = now
+    _audit(session, actor, "case.task_done", "alteration", case, details={"task_id": task.id})
+    session.commit()
+    return task
+
+
+@dataclass(frozen=True)
+class DueItem:
+    case_id: int
+    case_reference: str
+    title: str
+    kind: str
+    due_on: date
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    cases: list[Case]
+    due: list[DueItem]
+    awaiting: list[Case]
+
+
+def dashboard(session: Session, actor: Actor, *, today: date, horizon_days: int = 14) -> Dashboard:
+    """My cases, my open tasks and the case deadlines due soon or overdue, by date."""
+    ids = member_case_ids(session, actor)
+    if not ids:
+        return Dashboard([], [], [])
+    cases = list(
+        session.scalars(sa.select(Case).where(Case.id.in_(ids)).order_by(Case.updated_at.desc()))
+    )
+    horizon = today + timedelta(days=horizon_days)
+    rows = session.execute(
+        sa.select(CaseTask, Case.reference)
+        .join(Case, Case.id == CaseTask.case_id)
+        .where(
+            CaseTask.case_id.in_(ids),
+            CaseTask.status == "open",
+            CaseTask.due_on.is_not(None),
+            CaseTask.due_on <= horizon,
+            sa.or_(CaseTask.assignee_id == actor.user_id, CaseTask.kind != "task"),
+        )
+        .order_by(CaseTask.due_on, CaseTask.id)
+    ).all()
+    due = [DueItem(t.case_id, ref, t.title, t.kind, t.due_on, t.due_on < today) for t, ref in rows]
+    awaiting = [c for c in cases if c.status == "awaiting-assistance"]
+    return Dashboard(cases, due, awaiting)
