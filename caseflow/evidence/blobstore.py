@@ -13,13 +13,14 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 CHUNK_SIZE = 1 << 20  # 1 MiB: large enough that hashlib releases the GIL and threads overlap
-PIPELINE_DEPTH = 8  # chunks queued per hasher: bounds memory to a few MiB per ingest
+PIPELINE_DEPTH = 8  # chunks queued per sink: bounds memory to a few MiB per ingest
+SYNC_EVERY = 64 << 20  # flush written data every 64 MiB so the closing fsync is short
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
@@ -52,47 +53,73 @@ class StoredBlob:
     created: bool
 
 
-class _PipelinedHashers:
-    """SHA-256, SHA-1 and MD5 each in its own thread, fed the same chunks through bounded queues.
+class _Pipeline:
+    """Feeds the same chunks to several sinks, each in its own thread via a bounded queue.
 
-    hashlib releases the GIL while hashing buffers over 2 KiB, so the three run in parallel
-    with the reader and writer; measured on 2 cores this is ~1.7x faster than hashing the
-    three in turn, and faster than a thread pool joined on every chunk.
+    hashlib releases the GIL while hashing buffers over 2 KiB, and file writes release it too,
+    so SHA-256, SHA-1, MD5 and the disk write all overlap instead of running in turn. A sink
+    that fails keeps draining its queue (so the feeder never blocks) and close() re-raises
+    its error.
     """
 
-    ALGORITHMS = ("sha256", "sha1", "md5")
-
-    def __init__(self) -> None:
-        self._hashes = {
-            name: hashlib.new(name, usedforsecurity=name == "sha256") for name in self.ALGORITHMS
-        }
+    def __init__(self, sinks: dict[str, Callable[[bytes], object]]) -> None:
         self._queues: list[queue.Queue[bytes | None]] = []
         self._threads: list[threading.Thread] = []
-        for name, digest in self._hashes.items():
+        self._errors: list[BaseException] = []
+        for name, sink in sinks.items():
             q: queue.Queue[bytes | None] = queue.Queue(PIPELINE_DEPTH)
             thread = threading.Thread(
-                target=self._run, args=(digest, q), name=f"blob-{name}", daemon=True
+                target=self._run, args=(sink, q), name=f"blob-{name}", daemon=True
             )
             thread.start()
             self._queues.append(q)
             self._threads.append(thread)
 
-    @staticmethod
-    def _run(digest: hashlib._Hash, q: queue.Queue[bytes | None]) -> None:
+    def _run(self, sink: Callable[[bytes], object], q: queue.Queue[bytes | None]) -> None:
+        failed = False
         while (chunk := q.get()) is not None:
-            digest.update(chunk)
+            if failed:
+                continue
+            try:
+                sink(chunk)
+            except BaseException as exc:  # reported to the feeding thread by close()
+                self._errors.append(exc)
+                failed = True
 
     def feed(self, chunk: bytes) -> None:
+        if self._errors:
+            raise self._errors[0]
         for q in self._queues:
             q.put(chunk)
 
-    def close(self) -> dict[str, str]:
-        """Stop the threads and return the hex digests."""
+    def close(self) -> None:
+        """Let the sinks finish, stop the threads, and raise the first sink error if any."""
         for q in self._queues:
             q.put(None)
         for thread in self._threads:
             thread.join()
-        return {name: digest.hexdigest() for name, digest in self._hashes.items()}
+        if self._errors:
+            raise self._errors[0]
+
+
+class _SyncingWriter:
+    """Writes chunks to a file, asking the kernel to flush every SYNC_EVERY bytes so the final
+    fsync has little left to do (the flushes overlap with hashing)."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self._unsynced = 0
+
+    def __call__(self, chunk: bytes) -> None:
+        self._handle.write(chunk)
+        self._unsynced += len(chunk)
+        if self._unsynced >= SYNC_EVERY:
+            self._handle.flush()
+            os.fdatasync(self._handle.fileno())
+            self._unsynced = 0
+
+
+HASH_ALGORITHMS = ("sha256", "sha1", "md5")
 
 
 def _fsync_dir(path: Path) -> None:
@@ -149,32 +176,38 @@ class BlobStore:
         """
         fd, tmp_name = tempfile.mkstemp(prefix="ingest-", dir=self.tmp_dir)
         tmp_path = Path(tmp_name)
-        hashers = _PipelinedHashers()
+        digests = {
+            name: hashlib.new(name, usedforsecurity=name == "sha256") for name in HASH_ALGORITHMS
+        }
         size = 0
-        digests: dict[str, str] | None = None
         try:
             with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK_SIZE):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise BlobTooLarge(max_bytes)
-                    hashers.feed(chunk)
-                    out.write(chunk)
+                sinks: dict[str, Callable[[bytes], object]] = {
+                    name: digest.update for name, digest in digests.items()
+                }
+                sinks["write"] = _SyncingWriter(out)
+                pipeline = _Pipeline(sinks)
+                try:
+                    while chunk := stream.read(CHUNK_SIZE):
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise BlobTooLarge(max_bytes)
+                        pipeline.feed(chunk)
+                finally:
+                    pipeline.close()
                 out.flush()
                 os.fsync(out.fileno())
-            digests = hashers.close()
             os.chmod(tmp_path, 0o440)  # stored evidence is never rewritten in place
-            final = self.path_for(digests["sha256"])
+            final = self.path_for(digests["sha256"].hexdigest())
             created = self._place(tmp_path, final, size)
         except BaseException:
-            if digests is None:
-                hashers.close()
             tmp_path.unlink(missing_ok=True)
             raise
+        hexes = {name: digest.hexdigest() for name, digest in digests.items()}
         return StoredBlob(
-            sha256=digests["sha256"],
-            sha1=digests["sha1"],
-            md5=digests["md5"],
+            sha256=hexes["sha256"],
+            sha1=hexes["sha1"],
+            md5=hexes["md5"],
             size=size,
             path=final,
             created=created,

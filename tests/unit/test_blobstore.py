@@ -14,6 +14,7 @@ from caseflow.evidence.blobstore import (
     BlobNotFound,
     BlobStore,
     BlobTooLarge,
+    _Pipeline,
 )
 
 MiB = 1 << 20
@@ -194,3 +195,18 @@ def test_stored_blobs_are_read_only(tmp_path):
     store = BlobStore(tmp_path)
     blob = store.ingest(io.BytesIO(b"evidence"), max_bytes=100)
     assert blob.path.stat().st_mode & 0o222 == 0
+
+
+def test_a_failing_sink_is_reported_and_does_not_block_the_feeder():
+    seen: list[bytes] = []
+
+    def disk_full(chunk: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    pipeline = _Pipeline({"ok": seen.append, "write": disk_full})
+    with pytest.raises(OSError, match="No space"):
+        for _ in range(100):  # more chunks than the queue holds: must not deadlock
+            pipeline.feed(b"x" * 4096)
+    with pytest.raises(OSError, match="No space"):
+        pipeline.close()
+    assert len(seen) >= 1
