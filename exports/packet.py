@@ -57,7 +57,9 @@ def packet_digest(members: Mapping[str, tuple[str, int]]) -> str:
         for name, (sha, size) in members.items()
         if name not in NOT_IN_DIGEST
     }
-    return hashlib.sha256(canonical_bytes({"schema": DIGEST_SCHEMA, "members": covered})).hexdigest()
+    return hashlib.sha256(
+        canonical_bytes({"schema": DIGEST_SCHEMA, "members": covered})
+    ).hexdigest()
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -211,7 +213,8 @@ def custody_json(data: PacketData) -> dict[str, Any]:
     c = data.custody
     return {
         "schema": CUSTODY_SCHEMA,
-        "leaf": "SHA-256(0x00 || canonical_bytes(record)); entry_hash = SHA-256(canonical_bytes(record))",
+        "leaf": "SHA-256(0x00 || canonical_bytes(record))",
+        "entry_hash": "SHA-256(canonical_bytes(record))",
         "tree_size": c.tree_size,
         "checkpoint": c.checkpoint_text,
         "key_name": c.key_name,
@@ -286,7 +289,8 @@ Everything below works offline. Nothing needs CaseFlow.
    {root}
 
 4. The packet digest printed on every page of request.pdf is the SHA-256 of the
-   canonical JSON {{"members":{{NAME:{{"sha256":HEX,"size":N}},...}},"schema":"caseflow.packet-digest/1"}}
+   canonical JSON
+     {{"members":{{NAME:{{"sha256":HEX,"size":N}},...}},"schema":"caseflow.packet-digest/1"}}
    over every file except request.pdf, manifest.json and SHA256SUMS (they record the
    PDF's own hash). manifest.json repeats it; verify.py recomputes it.
 
@@ -351,9 +355,10 @@ def build_packet(data: PacketData, signer: PdfSigner, out: BinaryIO) -> PacketSu
                 if name in members:
                     raise PacketError(f"{item.number}: duplicate evidence member {name}")
                 sha, size = hashlib.sha256(), 0
-                with _open_evidence(item) as src, zf.open(
-                    _zipinfo(name, when, zipfile.ZIP_STORED), "w", force_zip64=True
-                ) as dst:
+                with (
+                    _open_evidence(item) as src,
+                    zf.open(_zipinfo(name, when, zipfile.ZIP_STORED), "w", force_zip64=True) as dst,
+                ):
                     for chunk in _chunks(src):
                         sha.update(chunk)
                         size += len(chunk)

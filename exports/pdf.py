@@ -64,9 +64,14 @@ def _fmt_dt(value: datetime | date | None) -> str:
     if value is None:
         return "\u2014"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value.utcoffset() is not None and (
-            value.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
-        ) else value.isoformat()
+        return (
+            value.strftime("%Y-%m-%dT%H:%M:%SZ")
+            if value.utcoffset() is not None
+            and (
+                value.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+            )
+            else value.isoformat()
+        )
     return value.isoformat()
 
 
@@ -158,9 +163,7 @@ def _decorate(reference: str, packet_digest: str):
 
 
 def _kv(rows: Sequence[tuple[str, object]], st: _Styles) -> Table:
-    data = [
-        [Paragraph(f"<b>{esc(k)}</b>", st.body), Paragraph(esc(v), st.body)] for k, v in rows
-    ]
+    data = [[Paragraph(f"<b>{esc(k)}</b>", st.body), Paragraph(esc(v), st.body)] for k, v in rows]
     table = Table(data, colWidths=[45 * mm, _WIDTH - 45 * mm])
     table.setStyle(
         TableStyle(
@@ -270,14 +273,31 @@ def _particulars(req: RequestDoc, st: _Styles) -> list[Any]:
     return out
 
 
+def _fit_token(value: str, width: float, font: str, size: float) -> tuple[str, float]:
+    """Keep a space-free token (address, hash, URL) on one line, shrinking the font down to 4.5
+    pt so it stays copyable and searchable; only longer tokens are broken by characters."""
+    if " " in value:
+        return _wrap(value, width, font, size), size
+    room = width - 5
+    fitted = min(size, max(4.5, size * room / max(stringWidth(value, font, size), 1)))
+    if stringWidth(value, font, fitted) <= room:
+        return value, fitted
+    per_line = max(1, int(len(value) * room / stringWidth(value, font, fitted)))
+    return "\n".join(value[i : i + per_line] for i in range(0, len(value), per_line)), fitted
+
+
 def _identifiers(req: RequestDoc, st: _Styles) -> list[Any]:
-    widths = (22 * mm, 60 * mm, 33 * mm, 12 * mm, _WIDTH - 127 * mm)
+    widths = (20 * mm, 68 * mm, 30 * mm, 11 * mm, _WIDTH - 129 * mm)
     rows: list[list[Any]] = [["Kind", "Value", "Observed (UTC)", "Port", "Relevance"]]
-    for ident in req.identifiers:
+    sizes: list[tuple] = []
+    for row, ident in enumerate(req.identifiers, start=1):
+        value, size = _fit_token(ident.value, widths[1], "Courier", 7)
+        if size != 7:
+            sizes.append(("FONTSIZE", (1, row), (1, row), size))
         rows.append(
             [
                 _wrap(ident.kind, widths[0]),
-                _wrap(ident.value, widths[1], "Courier", 7),
+                value,
                 _fmt_dt(ident.observed_at),
                 "" if ident.port is None else str(ident.port),
                 _wrap(ident.relevance, widths[4]),
@@ -289,7 +309,7 @@ def _identifiers(req: RequestDoc, st: _Styles) -> list[Any]:
         Paragraph(
             "Times are UTC. The same table is in identifiers.csv and request.json.", st.small
         ),
-        _table(rows, widths, [("FONTNAME", (1, 1), (1, -1), "Courier")]),
+        _table(rows, widths, [("FONTNAME", (1, 1), (1, -1), "Courier"), *sizes]),
     ]
 
 
@@ -331,7 +351,13 @@ def _evidence(data: PacketData, st: _Styles) -> list[Any]:
     ]
 
 
-_CUSTODY_WIDTHS = (13 * mm, 29 * mm, 35 * mm, _WIDTH - 13 * mm - 29 * mm - 35 * mm - 81 * mm, 81 * mm)
+_CUSTODY_WIDTHS = (
+    13 * mm,
+    29 * mm,
+    35 * mm,
+    _WIDTH - 13 * mm - 29 * mm - 35 * mm - 81 * mm,
+    81 * mm,
+)
 
 
 def custody_groups(data: PacketData) -> list[tuple[str, list[Any]]]:
@@ -414,7 +440,9 @@ _KIND_COLOUR = {
 }
 
 
-def link_chart_drawing(chart: LinkChart, width: float = _WIDTH, height: float = 120 * mm) -> Drawing:
+def link_chart_drawing(
+    chart: LinkChart, width: float = _WIDTH, height: float = 120 * mm
+) -> Drawing:
     """Draw the entities on a circle (sorted by id, so the layout is deterministic) with their
     typed links; labels are plain strings, never markup."""
     drawing = Drawing(width, height)
@@ -449,7 +477,9 @@ def link_chart_drawing(chart: LinkChart, width: float = _WIDTH, height: float = 
         fill = colors.HexColor(_KIND_COLOUR.get(node.kind, "#607d8b"))
         drawing.add(Circle(x, y, 5, fillColor=fill, strokeColor=colors.white, strokeWidth=0.5))
         drawing.add(
-            String(x, y - 12, node.label[:48], fontName="Helvetica", fontSize=6, textAnchor="middle")
+            String(
+                x, y - 12, node.label[:48], fontName="Helvetica", fontSize=6, textAnchor="middle"
+            )
         )
         drawing.add(
             String(

@@ -192,7 +192,9 @@ class PdfSigner:
             cert_registry=SimpleCertificateStore.from_certs([asn1_cert, *asn1_extra]),
         )
         chain = tuple(c.public_bytes(pem) for c in extra if c.subject != c.issuer)
-        return cls(signer=signer, cert_pem=cert.public_bytes(pem), chain_pem=chain, root_pem=root_pem)
+        return cls(
+            signer=signer, cert_pem=cert.public_bytes(pem), chain_pem=chain, root_pem=root_pem
+        )
 
 
 def sign_pdf(pdf_bytes: bytes, signer: PdfSigner) -> bytes:
@@ -232,9 +234,9 @@ def validate_pdf_signature(pdf_bytes: bytes, trust_root_pem: bytes) -> Signature
         return SignatureReport(False, False, f"unreadable PDF: {exc}")
     if not sigs:
         return SignatureReport(False, False, "no signature in PDF")
-    root = asn1_x509.Certificate.load(x509.load_pem_x509_certificate(trust_root_pem).public_bytes(
-        serialization.Encoding.DER
-    ))
+    root = asn1_x509.Certificate.load(
+        x509.load_pem_x509_certificate(trust_root_pem).public_bytes(serialization.Encoding.DER)
+    )
     context = ValidationContext(
         trust_roots=[root], allow_fetching=False, revocation_mode="soft-fail"
     )

@@ -450,6 +450,7 @@ __all__: Sequence[str] = (
 # Everything below checks a whole MLA packet (a ZIP or its unpacked folder). It is what
 # `python3 verify.py packet.zip` runs; the names it prints are the packet's member names.
 
+import itertools  # noqa: E402
 import os  # noqa: E402 - kept with the packet section so the primitives above stay standalone
 import sys  # noqa: E402
 import zipfile  # noqa: E402
@@ -493,7 +494,7 @@ class _Packet:
             raise VerificationError(f"unsafe member name {name!r}")
         if self._zip is not None:
             return self._zip.open(name)
-        return open(os.path.join(self.path, *name.split("/")), "rb")  # noqa: SIM115
+        return open(os.path.join(self.path, *name.split("/")), "rb")
 
     def read(self, name: str) -> bytes:
         with self.open(name) as stream:
@@ -546,13 +547,22 @@ def verify_packet(path: str) -> list[Check]:
     except (OSError, zipfile.BadZipFile) as exc:
         return [Check("open packet", False, f"{path}: {exc}")]
     try:
-        actual = _check_sums(packet, checks)
-        manifest = _check_manifest(packet, actual, checks)
-        _check_custody(packet, checks)
-        _check_pdf(packet, manifest, checks)
+        actual = _stage("SHA256SUMS", _check_sums, checks, packet, checks) or {}
+        manifest = _stage("manifest.json", _check_manifest, checks, packet, actual, checks)
+        _stage("custody.json", _check_custody, checks, packet, checks)
+        _stage("request.pdf", _check_pdf, checks, packet, manifest, checks)
     finally:
         packet.close()
     return checks
+
+
+def _stage(name: str, step: Any, checks: list[Check], *args: Any) -> Any:
+    """Run one group of checks; an unexpected error becomes a failed check naming the member."""
+    try:
+        return step(*args)
+    except Exception as exc:
+        checks.append(Check(name, False, f"could not be checked: {type(exc).__name__}: {exc}"))
+        return None
 
 
 def _check_sums(packet: _Packet, checks: list[Check]) -> dict[str, dict[str, Any]]:
@@ -584,7 +594,9 @@ def _check_sums(packet: _Packet, checks: list[Check]) -> dict[str, dict[str, Any
             checks.append(Check(f"sha256 {name}", False, f"unreadable: {exc}"))
             continue
         ok = got == expected
-        checks.append(Check(f"sha256 {name}", ok, got if ok else f"is {got}, expected {expected}"))
+        checks.append(
+            Check(f"sha256 {name}", ok, got if ok else f"is {got}, SHA256SUMS says {expected}")
+        )
         if ok:
             actual[name] = {"sha256": got, "size": size}
     for name in sorted(names - listed - {"SHA256SUMS"}):
@@ -666,9 +678,9 @@ def _check_custody(packet: _Packet, checks: list[Check]) -> None:
     for entry in entries:
         index = entry.get("index")
         problem = _custody_entry_problem(entry, checkpoint.size, checkpoint.root)
-        if problem is None and previous is not None and previous[0] + 1 == index:
-            if entry["record"].get("prev_hash") != previous[1]:
-                problem = "prev_hash does not link to the previous entry"
+        starts_run = previous is None or previous[0] + 1 != index
+        if problem is None and not starts_run and entry["record"].get("prev_hash") != previous[1]:
+            problem = "prev_hash does not link to the previous entry"
         if problem is not None:
             bad += 1
             checks.append(Check(f"custody entry {index}", False, problem))
@@ -748,7 +760,7 @@ class _SignerInfo:
 
 
 def _parse_cms(cms: bytes) -> _SignerInfo:
-    tag, _, start, end = _der(cms, 0)
+    _, _, start, end = _der(cms, 0)
     content_type, explicit = _children(cms, start, end)[:2]
     if _oid(cms[content_type[2] : content_type[3]]) != _OID_SIGNED_DATA:
         raise VerificationError("CMS is not SignedData")
@@ -877,14 +889,45 @@ def _check_cms_signature(packet: _Packet, info: _SignerInfo) -> Check:
         chain.append(x509.load_pem_x509_certificate(packet.read(extra)))
     if "certs/root.pem" in names:
         chain.append(x509.load_pem_x509_certificate(packet.read("certs/root.pem")))
-        try:
-            for child, parent in zip(chain, chain[1:], strict=False):
-                child.verify_directly_issued_by(parent)
-        except (ValueError, TypeError, InvalidSignature) as exc:
-            return Check(name, False, f"certificate chain to certs/root.pem broken: {exc}")
+        for child, parent in itertools.pairwise(chain):
+            problem = _issued_by(child, parent)
+            if problem:
+                return Check(name, False, f"certificate chain to certs/root.pem broken: {problem}")
         detail += "; issued by certs/root.pem (compare its fingerprint out of band)"
     detail += ". Full PAdES validation: pdfsig or pyhanko, see VERIFY.txt"
     return Check(name, True, detail)
+
+
+def _issued_by(child: Any, parent: Any) -> str | None:
+    """Check that `parent` signed `child` (written out so older `cryptography` releases, such
+    as a Linux distribution's, work too)."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+    if child.issuer != parent.subject:
+        return (
+            f"{child.subject.rfc4514_string()} was not issued by {parent.subject.rfc4514_string()}"
+        )
+    key = parent.public_key()
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(
+                child.signature,
+                child.tbs_certificate_bytes,
+                ec.ECDSA(child.signature_hash_algorithm),
+            )
+        elif isinstance(key, rsa.RSAPublicKey):
+            key.verify(
+                child.signature,
+                child.tbs_certificate_bytes,
+                padding.PKCS1v15(),
+                child.signature_hash_algorithm,
+            )
+        else:
+            return f"unsupported issuer key type {type(key).__name__}"
+    except InvalidSignature:
+        return f"bad issuer signature on {child.subject.rfc4514_string()}"
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

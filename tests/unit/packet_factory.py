@@ -5,10 +5,14 @@ and checkpoint signer here cross-check the verifier's RFC 9162 code."""
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import io
+import pathlib
 import struct
+import zipfile
 import zlib
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -31,6 +35,8 @@ from exports.model import (
     Signatory,
     TimeRange,
 )
+from exports.packet import PacketSummary, build_packet
+from exports.signing import PdfSigner, SigningIdentity, generate_self_signed
 from exports.verify import GENESIS_HASH, canonical_bytes
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -40,15 +46,25 @@ ACTIONS = ("acquire", "seal", "transfer", "access", "analyse", "copy", "export")
 def png_bytes(seed: int, size: int = 8) -> bytes:
     """A tiny valid RGB PNG whose pixels depend on `seed`."""
     raw = b"".join(
-        b"\x00" + bytes(((seed * 37 + x * 11 + y * 7 + c * 53) % 256) for x in range(size) for c in range(3))
+        b"\x00"
+        + bytes(
+            ((seed * 37 + x * 11 + y * 7 + c * 53) % 256) for x in range(size) for c in range(3)
+        )
         for y in range(size)
     )
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _leaf(data: bytes) -> bytes:
@@ -108,7 +124,11 @@ def make_custody(
                 "exhibit_number": number,
                 "root_exhibit_number": number,
                 "action": action,
-                "actor": {"name": f"DC Alex Example {n % 5}", "role": "officer", "organisation": "Example Police"},
+                "actor": {
+                    "name": f"DC Alex Example {n % 5}",
+                    "role": "officer",
+                    "organisation": "Example Police",
+                },
                 "ts_utc": (T0 + timedelta(minutes=seq)).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "location": "Evidence store, Example HQ",
                 "purpose": "Case CF-2026-0001 investigation",
@@ -120,7 +140,9 @@ def make_custody(
     levels = merkle_levels([leaf for _, _, leaf in records])
     root = levels[-1][0]
     name = "caseflow.example.com/custody"
-    checkpoint = sign_checkpoint("caseflow.example.com/custody/CF-2026-0001", len(records), root, key, name)
+    checkpoint = sign_checkpoint(
+        "caseflow.example.com/custody/CF-2026-0001", len(records), root, key, name
+    )
     entries = tuple(
         CustodyEntryProof(
             index=i,
@@ -169,8 +191,8 @@ IDENTIFIERS = (
     Identifier("email", "bookings@example.com", None, None, "Contact address in advert"),
     Identifier("ip_address", "192.0.2.44", T0 + timedelta(minutes=3), 50123, "Login IP (CGNAT)"),
     Identifier("wallet", "bc1qexample0000000000000000000000000000fake", None, None, "Payments"),
-    Identifier("url", "https://classifieds.example.com/ad/77\"<i>x</i>", T0, None, "The advert"),
-    Identifier("account", "=HYPERLINK(\"http://example.com\")", None, None, "Formula-like handle"),
+    Identifier("url", 'https://classifieds.example.com/ad/77"<i>x</i>', T0, None, "The advert"),
+    Identifier("account", '=HYPERLINK("http://example.com")', None, None, "Formula-like handle"),
 )
 
 
@@ -203,7 +225,9 @@ def make_packet(
         deadline=date(2026, 4, 1),
         language="en",
         summary_of_facts="Fictional facts for testing.\nSecond line with <a href='file:///etc/passwd'>x</a>.",
-        offences=(Offence("Trafficking in human beings", "Example Act 2015 s.2", "Life imprisonment"),),
+        offences=(
+            Offence("Trafficking in human beings", "Example Act 2015 s.2", "Life imprisonment"),
+        ),
         identifiers=identifiers,
         time_range=TimeRange(T0 - timedelta(days=30), T0),
         necessity="Needed to identify the person who posted the advert.",
@@ -211,12 +235,17 @@ def make_packet(
         earlier_requests=("Preservation request PR-2026-0007 (2026-02-20)",),
         sections=(
             ("A. Requesting authority", "See cover page."),
-            ("B. Assistance requested", "Subscriber and traffic data for the identifiers in Annex A."),
+            (
+                "B. Assistance requested",
+                "Subscriber and traffic data for the identifiers in Annex A.",
+            ),
         ),
         author=Signatory("DS Sam Sample", "liaison", date(2026, 3, 3)),
         approver=Signatory("DI Pat Placeholder", "supervisor", date(2026, 3, 4)),
     )
-    nodes = tuple(ChartNode(f"n{i}", ident.value[:30], ident.kind) for i, ident in enumerate(identifiers))
+    nodes = tuple(
+        ChartNode(f"n{i}", ident.value[:30], ident.kind) for i, ident in enumerate(identifiers)
+    )
     edges = tuple(ChartEdge("n0", f"n{i}", "CONTACTED") for i in range(1, len(nodes)))
     return PacketData(
         request=request,
@@ -226,3 +255,37 @@ def make_packet(
         generated_at=datetime(2026, 3, 5, 12, 0, tzinfo=UTC),
         include_files=include_files,
     )
+
+
+@dataclass(frozen=True)
+class Built:
+    data: PacketData
+    identity: SigningIdentity
+    signer: PdfSigner
+    zip_bytes: bytes
+    summary: PacketSummary
+
+
+@functools.cache
+def identity() -> SigningIdentity:
+    return generate_self_signed("CaseFlow test signer", "Example Police")
+
+
+def build(data: PacketData) -> Built:
+    ident = identity()
+    signer = PdfSigner.from_pem(ident.key_pem, ident.cert_pem, ident.root_pem)
+    out = io.BytesIO()
+    summary = build_packet(data, signer, out)
+    return Built(data, ident, signer, out.getvalue(), summary)
+
+
+@functools.cache
+def built_packet() -> Built:
+    """One small packet (3 items, 9 custody entries), built once per test session."""
+    return build(make_packet())
+
+
+def unpack(zip_bytes: bytes, folder: pathlib.Path) -> pathlib.Path:
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as zf:
+        zf.extractall(folder)
+    return folder
