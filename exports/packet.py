@@ -14,7 +14,7 @@ import json
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from exports.caseuco import custody_jsonld
+from exports.caseuco import custody_jsonld_chunks
 from exports.model import EvidenceAnnex, PacketData
 from exports.pdf import render_request_pdf
 from exports.signing import PdfSigner, sign_pdf
@@ -210,6 +210,44 @@ def identifiers_csv(data: PacketData) -> bytes:
 
 def custody_json(data: PacketData) -> dict[str, Any]:
     """Entries with leaf-to-root inclusion proofs, the signed checkpoint and its public key."""
+    return {**_custody_head(data), "entries": list(_custody_entries(data))}
+
+
+def custody_json_chunks(data: PacketData) -> Iterator[bytes]:
+    """custody.json as compact sorted-key JSON in ~1 MiB pieces (equal to the compact dump of
+    `custody_json`), so 20,000 entries with proofs are never held as one string."""
+    head = json.dumps(
+        {**_custody_head(data), "entries": []},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    # Top-level keys sort, and a quote inside a JSON string is escaped: this marker is unique.
+    before, after = head.split('"entries":[]', 1)
+    parts = [before + '"entries":[']
+    size = 0
+    for n, entry in enumerate(_custody_entries(data)):
+        text = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        parts.append(text if n == 0 else "," + text)
+        size += len(text)
+        if size > 1 << 20:
+            yield "".join(parts).encode()
+            parts, size = [], 0
+    parts.append("]" + after + "\n")
+    yield "".join(parts).encode()
+
+
+def _custody_entries(data: PacketData) -> Iterator[dict[str, Any]]:
+    for e in sorted(data.custody.entries, key=lambda e: e.index):
+        yield {
+            "index": e.index,
+            "record": dict(e.record),
+            "entry_hash": e.entry_hash,
+            "inclusion_proof": list(e.inclusion_proof),
+        }
+
+
+def _custody_head(data: PacketData) -> dict[str, Any]:
     c = data.custody
     return {
         "schema": CUSTODY_SCHEMA,
@@ -219,15 +257,6 @@ def custody_json(data: PacketData) -> dict[str, Any]:
         "checkpoint": c.checkpoint_text,
         "key_name": c.key_name,
         "public_key": c.public_key,
-        "entries": [
-            {
-                "index": e.index,
-                "record": dict(e.record),
-                "entry_hash": e.entry_hash,
-                "inclusion_proof": list(e.inclusion_proof),
-            }
-            for e in sorted(c.entries, key=lambda e: e.index)
-        ],
     }
 
 
@@ -373,8 +402,18 @@ def build_packet(data: PacketData, signer: PdfSigner, out: BinaryIO) -> PacketSu
 
         put("request.json", _json_bytes(request_json(data)))
         put("identifiers.csv", identifiers_csv(data))
-        put("custody.json", _json_bytes(custody_json(data), compact=True))
-        put("custody.jsonld", _json_bytes(custody_jsonld(data), compact=True))
+
+        def put_chunks(name: str, chunks: Iterable[bytes]) -> None:
+            sha, size = hashlib.sha256(), 0
+            with zf.open(_zipinfo(name, when, zipfile.ZIP_DEFLATED), "w", force_zip64=True) as dst:
+                for chunk in chunks:
+                    sha.update(chunk)
+                    size += len(chunk)
+                    dst.write(chunk)
+            members[name] = (sha.hexdigest(), size)
+
+        put_chunks("custody.json", custody_json_chunks(data))
+        put_chunks("custody.jsonld", custody_jsonld_chunks(data))
         put("certs/signer.pem", signer.cert_pem)
         for n, pem in enumerate(signer.chain_pem, start=1):
             put(f"certs/chain-{n}.pem", pem)
@@ -392,12 +431,9 @@ def build_packet(data: PacketData, signer: PdfSigner, out: BinaryIO) -> PacketSu
     return PacketSummary(digest=digest, members={k: v[0] for k, v in members.items()})
 
 
-def _json_bytes(value: Any, compact: bool = False) -> bytes:
-    """UTF-8 JSON, keys sorted. Large members are compact: only then does the json module use
-    its C encoder (an indented 20,000-entry custody.json takes seconds in pure Python)."""
-    layout: dict[str, Any] = {"separators": (",", ":")} if compact else {"indent": 1}
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, **layout)
-    return text.encode("utf-8") + b"\n"
+def _json_bytes(value: Any) -> bytes:
+    """UTF-8 JSON, keys sorted, indented for people (only small members use this)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1).encode() + b"\n"
 
 
 def _manifest(

@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 import io
 import math
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -64,17 +64,11 @@ def esc(value: object) -> str:
 
 
 def _fmt_dt(value: datetime | date | None) -> str:
+    """RFC 3339 UTC for aware datetimes (the packet's convention), ISO 8601 otherwise."""
     if value is None:
         return "\u2014"
-    if isinstance(value, datetime):
-        return (
-            value.strftime("%Y-%m-%dT%H:%M:%SZ")
-            if value.utcoffset() is not None
-            and (
-                value.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
-            )
-            else value.isoformat()
-        )
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return value.isoformat()
 
 
@@ -385,16 +379,16 @@ def custody_groups(data: PacketData) -> list[tuple[str, list[Any]]]:
     return [(k, v) for k, v in groups.items() if v]
 
 
-def _actor_text(record: dict[str, Any] | Any) -> str:
+def _actor_text(record: Mapping[str, Any]) -> str:
     actor = record.get("actor")
-    if isinstance(actor, dict):
+    if isinstance(actor, Mapping):
         bits = [actor.get("name"), actor.get("role"), actor.get("organisation")]
         text = ", ".join(str(b) for b in bits if b)
     else:
         text = "" if actor is None else str(actor)
     for side, key in (("from", "from_custodian"), ("to", "to_custodian")):
         other = record.get(key)
-        if isinstance(other, dict):
+        if isinstance(other, Mapping):
             other = other.get("name")
         if other:
             text += f"\n{side} {other}"

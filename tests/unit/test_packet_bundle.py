@@ -7,12 +7,12 @@ import json
 import subprocess
 import sys
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from exports.caseuco import custody_jsonld
-from exports.model import EvidenceAnnex
 from exports.packet import (
     PACKET_KINDS,
     PacketError,
@@ -126,18 +126,13 @@ def test_manifest_only_packet_lists_evidence_without_files():
 def test_evidence_bytes_that_differ_from_intake_stop_the_build():
     data = make_packet()
     item = data.evidence[0]
-    swapped = EvidenceAnnex(
-        **{**item.__dict__, "open_bytes": lambda: io.BytesIO(b"not the intake bytes")}
-    )
-    from dataclasses import replace
-
-    with pytest.raises(PacketError, match=item.number):
-        build_packet(replace(data, evidence=(swapped, *data.evidence[1:])), None, io.BytesIO())
+    swapped = replace(item, open_bytes=lambda: io.BytesIO(b"not the intake bytes"))
+    data = replace(data, evidence=(swapped, *data.evidence[1:]))
+    with pytest.raises(PacketError, match="do not match intake"):
+        build(data)
 
 
 def test_evidence_streams_from_a_path(tmp_path):
-    from dataclasses import replace
-
     data = make_packet(items=1)
     item = data.evidence[0]
     path = tmp_path / "blob"
@@ -212,3 +207,33 @@ def test_case_validate_accepts_custody_jsonld(tmp_path):
     assert "Conforms: True" in result.stdout
     assert "Warning" not in result.stderr + result.stdout
     assert "Info" not in result.stdout
+
+
+def test_missing_evidence_bytes_stop_the_build():
+    data = make_packet(items=1)
+    data = replace(data, evidence=(replace(data.evidence[0], open_bytes=None),))
+    with pytest.raises(PacketError, match="no bytes are available"):
+        build(data)
+
+
+def test_streamed_json_members_equal_their_documents():
+    from exports.caseuco import custody_jsonld_chunks
+    from exports.packet import custody_json, custody_json_chunks
+
+    data = make_packet(items=4, per_item=3)
+    compact = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False}
+    assert b"".join(custody_json_chunks(data)) == (
+        json.dumps(custody_json(data), **compact).encode() + b"\n"
+    )
+    assert b"".join(custody_jsonld_chunks(data)) == (
+        json.dumps(custody_jsonld(data), **compact).encode() + b"\n"
+    )
+
+
+def test_node_ids_are_uuid5():
+    import uuid
+
+    from exports.caseuco import _NAMESPACE, _id
+
+    expected = uuid.uuid5(_NAMESPACE, "File\x1fCF-2026-0001\x1fE-1")
+    assert _id("File", "CF-2026-0001", "E-1") == f"kb:File-{expected}"
