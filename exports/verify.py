@@ -71,13 +71,15 @@ def entry_hash(record: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(record)).hexdigest()
 
 
-def first_chain_break(entries: Iterable[tuple[Mapping[str, Any], str]]) -> int | None:
+def first_chain_break(
+    entries: Iterable[tuple[Mapping[str, Any], str]], genesis: str = GENESIS_HASH
+) -> int | None:
     """Return the 0-based index of the first entry whose chain does not hold, or None.
 
     `entries` yields (record, stored_entry_hash) in ledger order; each record carries `seq`
-    (1, 2, 3, ... without gaps) and `prev_hash` (the previous entry's hash, GENESIS_HASH first).
+    (1, 2, 3, ... without gaps) and `prev_hash` (the previous entry's hash, `genesis` first).
     """
-    previous = GENESIS_HASH
+    previous = genesis
     for index, (record, stored_hash) in enumerate(entries):
         if record.get("seq") != index + 1 or record.get("prev_hash") != previous:
             return index
@@ -212,6 +214,64 @@ def verify_consistency(
         fn >>= 1
         sn >>= 1
     return sn == 0 and fr == root1 and sr == root2
+
+
+# --- Whole ledgers: chain and Merkle root in one pass ---------------------------------------
+
+
+class ChainBreak(VerificationError):
+    """The hash chain fails at entry `index` (0-based); the message says how."""
+
+    def __init__(self, index: int, reason: str) -> None:
+        super().__init__(f"ledger entry {index} (seq {index + 1}): {reason}")
+        self.index = index
+
+
+@dataclass(frozen=True)
+class LedgerSummary:
+    """What a verified run of ledger entries commits to: entry count, the last entry's hash
+    (the chain head) and the Merkle root over all entries (compare with a checkpoint)."""
+
+    size: int
+    head_hash: str
+    root: bytes
+
+
+def verify_chain_lines(lines: Iterable[bytes], genesis: str = GENESIS_HASH) -> LedgerSummary:
+    """Check a ledger given as each entry's exact hashed bytes, in order (e.g. custody.jsonl
+    lines; one trailing newline per line is ignored).
+
+    Each line must be a JSON object with `seq` = index + 1 and `prev_hash` = SHA-256 hex of
+    the previous line (`genesis` for the first). Hashes are taken over the bytes as given,
+    so any change to them shows. Raises ChainBreak naming the first bad entry; otherwise
+    returns the chain head and the Merkle root, computed in the same pass.
+    """
+    sha256 = hashlib.sha256
+    # A decoder's decode() on str skips json.loads's per-call argument and encoding checks:
+    # about twice as fast for small records, and the parse dominates this loop.
+    decode = json.JSONDecoder().decode
+    leaf_start = sha256(_LEAF_PREFIX)  # copying a primed hash is cheaper than concatenating
+    leaves: list[bytes] = []
+    append = leaves.append
+    previous = genesis
+    for index, raw in enumerate(lines):
+        line = raw[:-1] if raw.endswith(b"\n") else raw
+        try:
+            record = decode(line.decode())
+        except ValueError:
+            raise ChainBreak(index, "is not valid UTF-8 JSON") from None
+        if type(record) is not dict:
+            raise ChainBreak(index, "is not a JSON object")
+        seq = record.get("seq")
+        if type(seq) is not int or seq != index + 1:
+            raise ChainBreak(index, f"seq is {seq!r}, expected {index + 1}")
+        if record.get("prev_hash") != previous:
+            raise ChainBreak(index, "prev_hash is not the previous entry's hash")
+        previous = sha256(line).hexdigest()
+        leaf = leaf_start.copy()
+        leaf.update(line)
+        append(leaf.digest())
+    return LedgerSummary(size=len(leaves), head_hash=previous, root=root_from_leaves(leaves))
 
 
 # --- Signed tree heads: C2SP tlog-checkpoint inside a C2SP signed note ---------------------------
@@ -421,7 +481,9 @@ __all__: Sequence[str] = (
     "GENESIS_HASH",
     "HASH_SIZE",
     "MAX_SAFE_INTEGER",
+    "ChainBreak",
     "Checkpoint",
+    "LedgerSummary",
     "NoteSignature",
     "VerificationError",
     "canonical_bytes",
@@ -439,6 +501,7 @@ __all__: Sequence[str] = (
     "root_from_leaves",
     "sha256_hex",
     "signature_line",
+    "verify_chain_lines",
     "verify_checkpoint",
     "verify_consistency",
     "verify_inclusion",

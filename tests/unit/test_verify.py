@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import json
 import subprocess
 
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from exports.verify import (
     EMPTY_ROOT,
     GENESIS_HASH,
+    ChainBreak,
     VerificationError,
     canonical_bytes,
     checkpoint_body,
@@ -26,7 +28,9 @@ from exports.verify import (
     parse_checkpoint,
     parse_note,
     root_from_leaves,
+    sha256_hex,
     signature_line,
+    verify_chain_lines,
     verify_checkpoint,
     verify_consistency,
     verify_inclusion,
@@ -323,8 +327,8 @@ def test_canonical_bytes_refuse_unsafe_integers_and_odd_types():
 # --- hash chain --------------------------------------------------------------------------------
 
 
-def build_chain(n: int) -> list[tuple[dict, str]]:
-    entries, prev = [], GENESIS_HASH
+def build_chain(n: int, genesis: str = GENESIS_HASH) -> list[tuple[dict, str]]:
+    entries, prev = [], genesis
     for seq in range(1, n + 1):
         record = {
             "seq": seq,
@@ -384,6 +388,65 @@ def test_chain_check_names_the_first_bad_index(n, data, attack):
         rehash(entries, i, {**entries[i][0], "seq": entries[i][0]["seq"] + 1})
         expected = i
     assert first_chain_break(entries) == expected
+
+
+def chain_lines(n: int, genesis: str = GENESIS_HASH) -> list[bytes]:
+    return [canonical_bytes(record) for record, _ in build_chain(n, genesis)]
+
+
+def test_chain_lines_summary_matches_chain_and_tree():
+    entries = build_chain(9)
+    lines = [canonical_bytes(record) + b"\n" for record, _ in entries]
+    summary = verify_chain_lines(lines)
+    assert summary.size == 9 and summary.head_hash == entries[-1][1]
+    assert summary.root == ref_root([leaf_hash(line[:-1]) for line in lines])
+    assert verify_chain_lines([]) == type(summary)(0, GENESIS_HASH, EMPTY_ROOT)
+    custom = "ab" * 32
+    assert verify_chain_lines(chain_lines(3, custom), genesis=custom).size == 3
+    with pytest.raises(ChainBreak, match=r"entry 0 .*prev_hash"):
+        verify_chain_lines(chain_lines(3, custom))
+
+
+@settings(max_examples=500)
+@given(
+    n=st.integers(2, 25),
+    data=st.data(),
+    attack=st.sampled_from(["flip", "delete", "swap", "insert", "seq_gap", "seq_bool", "junk"]),
+)
+def test_chain_lines_name_the_first_bad_index(n, data, attack):
+    lines = chain_lines(n)
+    i = data.draw(st.integers(0, n - 2))
+    if attack == "flip":
+        line = bytearray(lines[i])
+        pos = data.draw(st.integers(0, len(line) - 1))
+        line[pos] ^= 1 << data.draw(st.integers(0, 6))
+        lines[i] = bytes(line)
+        # A flip that keeps the line valid shows in the next entry's prev_hash instead.
+        expected = {i, i + 1}
+    elif attack == "delete":
+        del lines[i]
+        expected = {i}
+    elif attack == "swap":
+        lines[i], lines[i + 1] = lines[i + 1], lines[i]
+        expected = {i}
+    elif attack == "insert":
+        prev = sha256_hex(lines[i - 1]) if i else GENESIS_HASH
+        lines.insert(i, canonical_bytes({"seq": i + 1, "prev_hash": prev, "event": "forged"}))
+        expected = {i + 1}
+    elif attack == "seq_gap":
+        record = json.loads(lines[i])
+        lines[i] = canonical_bytes({**record, "seq": record["seq"] + 1})
+        expected = {i}
+    elif attack == "seq_bool":
+        lines = [canonical_bytes({"seq": True, "prev_hash": GENESIS_HASH}), *lines[1:]]
+        expected = {0}
+    else:
+        lines[i] = b"[1, 2]" if i % 2 else b"\xff\xfe"
+        expected = {i}
+    with pytest.raises(ChainBreak) as info:
+        verify_chain_lines(lines)
+    assert info.value.index in expected
+    assert f"ledger entry {info.value.index} " in str(info.value)
 
 
 # --- signed notes and checkpoints --------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Evidence intake and storage: content-addressed blobs and their hashes."""
