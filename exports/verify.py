@@ -507,3 +507,508 @@ __all__: Sequence[str] = (
     "verify_inclusion",
     "verify_note",
 )
+
+
+# ---- packet verification ----
+# Everything below checks a whole MLA packet (a ZIP or its unpacked folder). It is what
+# `python3 verify.py packet.zip` runs; the names it prints are the packet's member names.
+
+import itertools  # noqa: E402
+import os  # noqa: E402 - kept with the packet section so the primitives above stay standalone
+import sys  # noqa: E402
+import zipfile  # noqa: E402
+
+PACKET_DIGEST_SCHEMA = "caseflow.packet-digest/1"
+NOT_IN_PACKET_DIGEST = frozenset({"request.pdf", "manifest.json", "SHA256SUMS"})
+_SUMS_LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
+_OID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
+_OID_SHA256 = "2.16.840.1.101.3.4.2.1"
+_OID_SIGNED_DATA = "1.2.840.113549.1.7.2"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verification step: `name` says what was checked (member names included)."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+class _Packet:
+    """Read-only access to the members of a packet ZIP or of its unpacked folder."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._zip = None if os.path.isdir(path) else zipfile.ZipFile(path)
+
+    def names(self) -> list[str]:
+        if self._zip is not None:
+            return [i.filename for i in self._zip.infolist() if not i.is_dir()]
+        found = []
+        for folder, _, files in os.walk(self.path):
+            for name in files:
+                full = os.path.join(folder, name)
+                found.append(os.path.relpath(full, self.path).replace(os.sep, "/"))
+        return found
+
+    def open(self, name: str) -> Any:
+        if not _safe_member_name(name):
+            raise VerificationError(f"unsafe member name {name!r}")
+        if self._zip is not None:
+            return self._zip.open(name)
+        return open(os.path.join(self.path, *name.split("/")), "rb")
+
+    def read(self, name: str) -> bytes:
+        with self.open(name) as stream:
+            return stream.read()
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+
+
+def _safe_member_name(name: str) -> bool:
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and "\\" not in name and ".." not in parts
+
+
+def _hash_member(packet: _Packet, name: str) -> tuple[str, int]:
+    sha, size = hashlib.sha256(), 0
+    with packet.open(name) as stream:
+        while chunk := stream.read(1 << 20):
+            sha.update(chunk)
+            size += len(chunk)
+    return sha.hexdigest(), size
+
+
+def packet_digest_of(files: Mapping[str, Mapping[str, Any]]) -> str:
+    """The packet digest: SHA-256 of the canonical JSON of {"members": {name: {"sha256",
+    "size"}}, "schema": "caseflow.packet-digest/1"} over every member but request.pdf,
+    manifest.json and SHA256SUMS."""
+    covered = {
+        name: {"sha256": f["sha256"], "size": f["size"]}
+        for name, f in files.items()
+        if name not in NOT_IN_PACKET_DIGEST
+    }
+    body = {"schema": PACKET_DIGEST_SCHEMA, "members": covered}
+    return hashlib.sha256(canonical_bytes(body)).hexdigest()
+
+
+def verify_packet(path: str) -> list[Check]:
+    """Check a packet offline and return every check made, failures named.
+
+    Covers: every SHA256SUMS line and that no member is left out of it; manifest.json against
+    the actual members and the packet digest; custody.json (checkpoint signature with the
+    bundled key, each entry's hash, leaf, inclusion proof and chain link); request.pdf (the
+    packet digest it carries, the signed byte range's SHA-256 against the CMS messageDigest,
+    the CMS signature with certs/signer.pem, the signer certificate issued by certs/root.pem).
+    """
+    checks: list[Check] = []
+    try:
+        packet = _Packet(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        return [Check("open packet", False, f"{path}: {exc}")]
+    try:
+        actual = _stage("SHA256SUMS", _check_sums, checks, packet, checks) or {}
+        manifest = _stage("manifest.json", _check_manifest, checks, packet, actual, checks)
+        _stage("custody.json", _check_custody, checks, packet, checks)
+        _stage("request.pdf", _check_pdf, checks, packet, manifest, checks)
+    finally:
+        packet.close()
+    return checks
+
+
+def _stage(name: str, step: Any, checks: list[Check], *args: Any) -> Any:
+    """Run one group of checks; an unexpected error becomes a failed check naming the member."""
+    try:
+        return step(*args)
+    except Exception as exc:
+        checks.append(Check(name, False, f"could not be checked: {type(exc).__name__}: {exc}"))
+        return None
+
+
+def _check_sums(packet: _Packet, checks: list[Check]) -> dict[str, dict[str, Any]]:
+    """Verify SHA256SUMS; return {name: {"sha256", "size"}} of the members that matched."""
+    names = set(packet.names())
+    actual: dict[str, dict[str, Any]] = {}
+    if "SHA256SUMS" not in names:
+        checks.append(Check("SHA256SUMS", False, "missing"))
+        return actual
+    try:
+        lines = packet.read("SHA256SUMS").decode("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError, zipfile.BadZipFile, ValueError) as exc:
+        checks.append(Check("SHA256SUMS", False, f"unreadable: {exc}"))
+        return actual
+    listed: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        match = _SUMS_LINE.fullmatch(line)
+        if match is None:
+            checks.append(Check(f"SHA256SUMS line {number}", False, f"malformed: {line!r}"))
+            continue
+        expected, name = match.groups()
+        listed.add(name)
+        if not _safe_member_name(name) or name not in names:
+            checks.append(Check(f"sha256 {name}", False, "listed in SHA256SUMS but missing"))
+            continue
+        try:
+            got, size = _hash_member(packet, name)
+        except Exception as exc:  # a corrupt ZIP member raises from zlib or the CRC check
+            checks.append(Check(f"sha256 {name}", False, f"unreadable: {exc}"))
+            continue
+        ok = got == expected
+        checks.append(
+            Check(f"sha256 {name}", ok, got if ok else f"is {got}, SHA256SUMS says {expected}")
+        )
+        if ok:
+            actual[name] = {"sha256": got, "size": size}
+    for name in sorted(names - listed - {"SHA256SUMS"}):
+        checks.append(Check(f"sha256 {name}", False, "member not listed in SHA256SUMS"))
+    return actual
+
+
+def _load_json(packet: _Packet, name: str, checks: list[Check]) -> Any:
+    try:
+        return json.loads(packet.read(name).decode("utf-8"))
+    except KeyError:
+        checks.append(Check(name, False, "missing"))
+    except Exception as exc:
+        checks.append(Check(name, False, f"unreadable: {exc}"))
+    return None
+
+
+def _check_manifest(
+    packet: _Packet, actual: Mapping[str, Mapping[str, Any]], checks: list[Check]
+) -> dict[str, Any] | None:
+    manifest = _load_json(packet, "manifest.json", checks)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        if manifest is not None:
+            checks.append(Check("manifest.json", False, "no files table"))
+        return None
+    files = manifest["files"]
+    wrong = sorted(
+        name
+        for name, f in files.items()
+        if name not in actual
+        or f.get("sha256") != actual[name]["sha256"]
+        or f.get("size") != actual[name]["size"]
+    )
+    unlisted = sorted(set(actual) - set(files) - {"manifest.json"})
+    ok = not wrong and not unlisted
+    detail = f"{len(files)} files match" if ok else f"mismatch: {', '.join(wrong + unlisted)}"
+    checks.append(Check("manifest.json files", ok, detail))
+    for item in manifest.get("evidence", []):
+        member = item.get("member")
+        if member is None:
+            continue
+        same = member in files and files[member].get("sha256") == item.get("sha256")
+        if not same:
+            checks.append(
+                Check(f"manifest evidence {item.get('number')}", False, f"{member} differs")
+            )
+    digest = packet_digest_of(files)
+    ok = digest == manifest.get("packet_digest")
+    checks.append(
+        Check("packet digest", ok, digest if ok else f"is {digest}, manifest says otherwise")
+    )
+    return manifest
+
+
+def _check_custody(packet: _Packet, checks: list[Check]) -> None:
+    custody = _load_json(packet, "custody.json", checks)
+    if not isinstance(custody, dict):
+        return
+    try:
+        public_key = base64.b64decode(custody["public_key"], validate=True)
+        checkpoint = verify_checkpoint(custody["checkpoint"], public_key, custody["key_name"])
+    except (KeyError, TypeError, ValueError, VerificationError) as exc:
+        checks.append(Check("custody checkpoint signature", False, str(exc)))
+        return
+    vkey = encode_verifier_key(custody["key_name"], public_key)
+    checks.append(
+        Check(
+            "custody checkpoint signature",
+            True,
+            f"{checkpoint.origin} size {checkpoint.size}, signed by {vkey} (bundled key: compare "
+            "it with the key given out of band)",
+        )
+    )
+    if custody.get("tree_size") != checkpoint.size:
+        checks.append(Check("custody tree size", False, "custody.json and checkpoint disagree"))
+    bad = 0
+    previous: tuple[int, str] | None = None
+    entries = custody.get("entries") or []
+    for entry in entries:
+        index = entry.get("index")
+        problem = _custody_entry_problem(entry, checkpoint.size, checkpoint.root)
+        starts_run = previous is None or previous[0] + 1 != index
+        if problem is None and not starts_run and entry["record"].get("prev_hash") != previous[1]:
+            problem = "prev_hash does not link to the previous entry"
+        if problem is not None:
+            bad += 1
+            checks.append(Check(f"custody entry {index}", False, problem))
+        previous = (index, entry.get("entry_hash")) if isinstance(index, int) else None
+    checks.append(
+        Check(
+            "custody entries",
+            bad == 0 and bool(entries),
+            f"{len(entries) - bad} of {len(entries)} entries: entry hash, leaf, inclusion proof, "
+            "chain link",
+        )
+    )
+
+
+def _custody_entry_problem(entry: Mapping[str, Any], size: int, root: bytes) -> str | None:
+    try:
+        data = canonical_bytes(entry["record"])
+        if hashlib.sha256(data).hexdigest() != entry["entry_hash"]:
+            return "entry_hash does not match the record's canonical bytes"
+        proof = [bytes.fromhex(p) for p in entry["inclusion_proof"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        return f"malformed entry: {exc}"
+    if not verify_inclusion(leaf_hash(data), entry["index"], size, proof, root):
+        return "inclusion proof does not lead to the signed root"
+    return None
+
+
+# Minimal DER reader: enough of CMS SignedData to find the signed attributes.
+
+
+def _der(data: bytes, pos: int) -> tuple[int, int, int, int]:
+    """Return (tag, header_start, content_start, end) of the DER element at `pos`."""
+    if pos + 2 > len(data):
+        raise VerificationError("truncated DER")
+    tag, length = data[pos], data[pos + 1]
+    start = pos + 2
+    if length & 0x80:
+        count = length & 0x7F
+        if count == 0 or count > 4:
+            raise VerificationError("unsupported DER length")
+        length = int.from_bytes(data[start : start + count], "big")
+        start += count
+    if start + length > len(data):
+        raise VerificationError("truncated DER")
+    return tag, pos, start, start + length
+
+
+def _children(data: bytes, start: int, end: int) -> list[tuple[int, int, int, int]]:
+    out = []
+    while start < end:
+        element = _der(data, start)
+        out.append(element)
+        start = element[3]
+    return out
+
+
+def _oid(data: bytes) -> str:
+    first = data[0]
+    parts = [min(first // 40, 2), first - 40 * min(first // 40, 2)]
+    value = 0
+    for byte in data[1:]:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            parts.append(value)
+            value = 0
+    return ".".join(str(p) for p in parts)
+
+
+@dataclass(frozen=True)
+class _SignerInfo:
+    certificates: tuple[bytes, ...]
+    digest_oid: str
+    signed_attrs: bytes  # re-tagged as SET OF (0x31), as the signature covers it
+    message_digest: bytes
+    signature_oid: str
+    signature: bytes
+
+
+def _parse_cms(cms: bytes) -> _SignerInfo:
+    _, _, start, end = _der(cms, 0)
+    content_type, explicit = _children(cms, start, end)[:2]
+    if _oid(cms[content_type[2] : content_type[3]]) != _OID_SIGNED_DATA:
+        raise VerificationError("CMS is not SignedData")
+    signed_data = _children(cms, explicit[2], explicit[3])[0]
+    parts = _children(cms, signed_data[2], signed_data[3])
+    certificates = tuple(
+        cms[c[1] : c[3]] for p in parts if p[0] == 0xA0 for c in _children(cms, p[2], p[3])
+    )
+    signer_infos = parts[-1]
+    infos = _children(cms, signer_infos[2], signer_infos[3])
+    if len(infos) != 1:
+        raise VerificationError(f"expected one SignerInfo, found {len(infos)}")
+    fields = _children(cms, infos[0][2], infos[0][3])
+    digest_alg = fields[2]
+    digest_oid = _oid(cms[_der(cms, digest_alg[2])[2] : _der(cms, digest_alg[2])[3]])
+    attrs = fields[3]
+    if attrs[0] != 0xA0:
+        raise VerificationError("SignerInfo has no signed attributes")
+    message_digest = b""
+    for attribute in _children(cms, attrs[2], attrs[3]):
+        oid_el, values = _children(cms, attribute[2], attribute[3])[:2]
+        if _oid(cms[oid_el[2] : oid_el[3]]) == _OID_MESSAGE_DIGEST:
+            octets = _children(cms, values[2], values[3])[0]
+            message_digest = cms[octets[2] : octets[3]]
+    sig_alg, sig = fields[4], fields[5]
+    signature_oid = _oid(cms[_der(cms, sig_alg[2])[2] : _der(cms, sig_alg[2])[3]])
+    return _SignerInfo(
+        certificates=certificates,
+        digest_oid=digest_oid,
+        signed_attrs=b"\x31" + cms[attrs[1] + 1 : attrs[3]],
+        message_digest=message_digest,
+        signature_oid=signature_oid,
+        signature=cms[sig[2] : sig[3]],
+    )
+
+
+_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
+
+
+def _check_pdf(packet: _Packet, manifest: Mapping[str, Any] | None, checks: list[Check]) -> None:
+    try:
+        pdf = packet.read("request.pdf")
+    except KeyError:
+        checks.append(Check("request.pdf", False, "missing"))
+        return
+    except Exception as exc:
+        checks.append(Check("request.pdf", False, f"unreadable: {exc}"))
+        return
+    if manifest is not None:
+        digest = str(manifest.get("packet_digest", ""))
+        ok = len(digest) == 64 and digest.encode() in pdf
+        checks.append(Check("request.pdf carries packet digest", ok, digest or "no digest"))
+    ranges = _BYTE_RANGE.findall(pdf)
+    if not ranges:
+        checks.append(Check("request.pdf signature", False, "no signature byte range"))
+        return
+    a, b, c, d = (int(x) for x in ranges[-1])
+    whole = a == 0 and b <= c and c + d == len(pdf) and pdf[b : b + 1] == b"<"
+    checks.append(
+        Check(
+            "request.pdf signature covers whole file",
+            whole,
+            "signed range covers every byte but the signature"
+            if whole
+            else f"byte range {[a, b, c, d]} does not cover the {len(pdf)}-byte file",
+        )
+    )
+    if not whole:
+        return
+    try:
+        cms = bytes.fromhex(pdf[b + 1 : c - 1].decode("ascii"))
+        info = _parse_cms(cms)
+    except (ValueError, IndexError, VerificationError) as exc:
+        checks.append(Check("request.pdf signature", False, f"unreadable CMS: {exc}"))
+        return
+    signed = hashlib.sha256(pdf[a : a + b] + pdf[c : c + d]).digest()
+    ok = info.digest_oid == _OID_SHA256 and info.message_digest == signed
+    checks.append(
+        Check(
+            "request.pdf signed digest",
+            ok,
+            "SHA-256 of the signed bytes equals the CMS messageDigest"
+            if ok
+            else "the PDF's bytes differ from what was signed",
+        )
+    )
+    checks.append(_check_cms_signature(packet, info))
+
+
+def _check_cms_signature(packet: _Packet, info: _SignerInfo) -> Check:
+    name = "request.pdf CMS signature"
+    try:
+        from cryptography import x509
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    except ImportError:
+        return Check(name, False, "needs the cryptography package (pip install cryptography)")
+    try:
+        signer = x509.load_pem_x509_certificate(packet.read("certs/signer.pem"))
+    except Exception as exc:
+        return Check(name, False, f"certs/signer.pem unreadable: {exc}")
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    if signer.public_bytes(Encoding.DER) not in info.certificates:
+        return Check(name, False, "certs/signer.pem is not the certificate in the signature")
+    key = signer.public_key()
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(info.signature, info.signed_attrs, ec.ECDSA(hashes.SHA256()))
+        elif isinstance(key, rsa.RSAPublicKey) and info.signature_oid.endswith(("1.1", "1.11")):
+            key.verify(info.signature, info.signed_attrs, padding.PKCS1v15(), hashes.SHA256())
+        else:
+            return Check(
+                name,
+                False,
+                f"signature algorithm {info.signature_oid} not checked here: use pyhanko or "
+                "pdfsig as VERIFY.txt shows",
+            )
+    except InvalidSignature:
+        return Check(name, False, "the signature over the signed attributes is invalid")
+    detail = f"valid, by {signer.subject.rfc4514_string()}"
+    chain = [signer]
+    names = packet.names()
+    for extra in sorted(n for n in names if n.startswith("certs/chain-")):
+        chain.append(x509.load_pem_x509_certificate(packet.read(extra)))
+    if "certs/root.pem" in names:
+        chain.append(x509.load_pem_x509_certificate(packet.read("certs/root.pem")))
+        for child, parent in itertools.pairwise(chain):
+            problem = _issued_by(child, parent)
+            if problem:
+                return Check(name, False, f"certificate chain to certs/root.pem broken: {problem}")
+        detail += "; issued by certs/root.pem (compare its fingerprint out of band)"
+    detail += ". Full PAdES validation: pdfsig or pyhanko, see VERIFY.txt"
+    return Check(name, True, detail)
+
+
+def _issued_by(child: Any, parent: Any) -> str | None:
+    """Check that `parent` signed `child` (written out so older `cryptography` releases, such
+    as a Linux distribution's, work too)."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+    if child.issuer != parent.subject:
+        return (
+            f"{child.subject.rfc4514_string()} was not issued by {parent.subject.rfc4514_string()}"
+        )
+    key = parent.public_key()
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(
+                child.signature,
+                child.tbs_certificate_bytes,
+                ec.ECDSA(child.signature_hash_algorithm),
+            )
+        elif isinstance(key, rsa.RSAPublicKey):
+            key.verify(
+                child.signature,
+                child.tbs_certificate_bytes,
+                padding.PKCS1v15(),
+                child.signature_hash_algorithm,
+            )
+        else:
+            return f"unsupported issuer key type {type(key).__name__}"
+    except InvalidSignature:
+        return f"bad issuer signature on {child.subject.rfc4514_string()}"
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python3 verify.py PACKET.zip|FOLDER`: print each check; exit 1 naming what failed."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1 or args[0] in {"-h", "--help"}:
+        print("usage: python3 verify.py PACKET.zip|UNPACKED_FOLDER", file=sys.stderr)
+        return 2
+    checks = verify_packet(args[0])
+    for check in checks:
+        print(f"{'OK  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
+    failed = [c.name for c in checks if not c.ok]
+    if failed:
+        print(f"\nFAILED ({len(failed)}): {'; '.join(failed)}")
+        return 1
+    print(f"\nAll {len(checks)} checks passed.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,460 @@
+"""Build the MLA packet ZIP: signed request PDF, machine-readable request, evidence, custody
+with proofs, CASE/UCO, checksums, certificates and the offline verifier.
+
+Format and the packet digest are documented in docs/packet-format.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.resources
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, BinaryIO
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
+from exports.caseuco import custody_jsonld_chunks
+from exports.model import EvidenceAnnex, PacketData
+from exports.pdf import render_request_pdf
+from exports.signing import PdfSigner, sign_pdf
+from exports.verify import canonical_bytes
+
+CHUNK = 1 << 20
+REQUEST_SCHEMA = "caseflow.request/1"
+MANIFEST_SCHEMA = "caseflow.manifest/1"
+CUSTODY_SCHEMA = "caseflow.custody/1"
+DIGEST_SCHEMA = "caseflow.packet-digest/1"
+# Members that record the PDF's own hash: the packet digest printed in the PDF cannot cover them.
+NOT_IN_DIGEST = frozenset({"request.pdf", "manifest.json", "SHA256SUMS"})
+
+
+class PacketError(Exception):
+    """The packet cannot be built as asked (evidence bytes missing or not matching intake)."""
+
+
+@dataclass(frozen=True)
+class PacketSummary:
+    """The packet digest and every member's SHA-256 (hex), by member name."""
+
+    digest: str
+    members: Mapping[str, str]
+
+
+def packet_digest(members: Mapping[str, tuple[str, int]]) -> str:
+    """SHA-256 (hex) of the canonical JSON {"schema": DIGEST_SCHEMA, "members": {name:
+    {"sha256", "size"}}} over every member except request.pdf, manifest.json and SHA256SUMS."""
+    covered = {
+        name: {"sha256": sha, "size": size}
+        for name, (sha, size) in members.items()
+        if name not in NOT_IN_DIGEST
+    }
+    return hashlib.sha256(
+        canonical_bytes({"schema": DIGEST_SCHEMA, "members": covered})
+    ).hexdigest()
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_component(text: str, fallback: str = "file") -> str:
+    """A path component that is safe in a ZIP, on any file system and in SHA256SUMS: ASCII
+    letters, digits, dot, dash and underscore only, no leading dot, at most 80 characters."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    cleaned = _UNSAFE.sub("_", ascii_text).strip("._")[:80].strip("._")
+    return cleaned or fallback
+
+
+def evidence_member_name(item: EvidenceAnnex) -> str:
+    return (
+        f"evidence/{safe_component(item.number, 'item')}/"
+        f"{item.sha256[:12]}-{safe_component(item.filename)}"
+    )
+
+
+def _rfc3339(value: datetime | date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise PacketError(f"naive datetime {value.isoformat()} in packet data: use UTC")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
+def request_json(data: PacketData) -> dict[str, Any]:
+    """The request as JSON (schema caseflow.request/1, see docs/packet-format.md)."""
+    r = data.request
+    a = r.requesting_authority
+
+    def signatory(s: Any) -> dict[str, Any] | None:
+        return None if s is None else {"name": s.name, "role": s.role, "date": _rfc3339(s.date)}
+
+    return {
+        "schema": REQUEST_SCHEMA,
+        "reference": r.reference,
+        "case_reference": r.case_reference,
+        "generated_at": _rfc3339(data.generated_at),
+        "request_types": list(r.request_types),
+        "instrument": {
+            "code": r.instrument.code,
+            "label": r.instrument.label,
+            "explanation": r.instrument.explanation,
+        },
+        "requesting_authority": {
+            "name": a.name,
+            "address": a.address,
+            "contact_person": a.contact_person,
+            "phone": a.phone,
+            "email": a.email,
+            "contact_24_7": a.contact_24_7,
+            "time_zone": a.time_zone,
+        },
+        "requested_state": {
+            "code": r.requested_state.code,
+            "name": r.requested_state.name,
+            "central_authority": r.requested_state.central_authority,
+        },
+        "urgency": r.urgency,
+        "urgency_reason": r.urgency_reason,
+        "deadline": _rfc3339(r.deadline),
+        "language": r.language,
+        "summary_of_facts": r.summary_of_facts,
+        "offences": [
+            {
+                "name": o.name,
+                "statutory_provision": o.statutory_provision,
+                "maximum_penalty": o.maximum_penalty,
+            }
+            for o in r.offences
+        ],
+        "identifiers": [
+            {
+                "kind": i.kind,
+                "value": i.value,
+                "observed_at": _rfc3339(i.observed_at),
+                "port": i.port,
+                "relevance": i.relevance,
+            }
+            for i in r.identifiers
+        ],
+        "time_range": None
+        if r.time_range is None
+        else {"start": _rfc3339(r.time_range.start), "end": _rfc3339(r.time_range.end)},
+        "necessity": r.necessity,
+        "confidentiality": r.confidentiality,
+        "earlier_requests": list(r.earlier_requests),
+        "sections": [{"heading": h, "body": b} for h, b in r.sections],
+        "author": signatory(r.author),
+        "approver": signatory(r.approver),
+        "evidence": [_evidence_json(e, data.include_files) for e in data.evidence],
+    }
+
+
+def _evidence_json(item: EvidenceAnnex, included: bool) -> dict[str, Any]:
+    return {
+        "number": item.number,
+        "description": item.description,
+        "kind": item.kind,
+        "filename": item.filename,
+        "media_type": item.media_type,
+        "size": item.size,
+        "sha256": item.sha256,
+        "sha1": item.sha1,
+        "md5": item.md5,
+        "acquired_at": _rfc3339(item.acquired_at),
+        "acquired_by": item.acquired_by,
+        "method": item.method,
+        "member": evidence_member_name(item) if included else None,
+    }
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9][0-9 ]*")
+
+
+def _csv_cell(value: object) -> str:
+    """Neutralize spreadsheet formulas (a leading ' for cells starting with = + - @ TAB CR),
+    except plain numbers such as E.164 phone numbers, which spreadsheets do not evaluate."""
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def identifiers_csv(data: PacketData) -> bytes:
+    """RFC 4180 CSV (UTF-8, CRLF) of the request's identifiers, formula-neutralized."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["kind", "value", "observed_at_utc", "port", "relevance"])
+    for i in data.request.identifiers:
+        writer.writerow(
+            [
+                _csv_cell(i.kind),
+                _csv_cell(i.value),
+                _rfc3339(i.observed_at) or "",
+                "" if i.port is None else str(i.port),
+                _csv_cell(i.relevance),
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def custody_json(data: PacketData) -> dict[str, Any]:
+    """Entries with leaf-to-root inclusion proofs, the signed checkpoint and its public key."""
+    return {**_custody_head(data), "entries": list(_custody_entries(data))}
+
+
+def custody_json_chunks(data: PacketData) -> Iterator[bytes]:
+    """custody.json as compact sorted-key JSON in ~1 MiB pieces (equal to the compact dump of
+    `custody_json`), so 20,000 entries with proofs are never held as one string."""
+    head = json.dumps(
+        {**_custody_head(data), "entries": []},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    # Top-level keys sort, and a quote inside a JSON string is escaped: this marker is unique.
+    before, after = head.split('"entries":[]', 1)
+    parts = [before + '"entries":[']
+    size = 0
+    for n, entry in enumerate(_custody_entries(data)):
+        text = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        parts.append(text if n == 0 else "," + text)
+        size += len(text)
+        if size > 1 << 20:
+            yield "".join(parts).encode()
+            parts, size = [], 0
+    parts.append("]" + after + "\n")
+    yield "".join(parts).encode()
+
+
+def _custody_entries(data: PacketData) -> Iterator[dict[str, Any]]:
+    for e in sorted(data.custody.entries, key=lambda e: e.index):
+        yield {
+            "index": e.index,
+            "record": dict(e.record),
+            "entry_hash": e.entry_hash,
+            "inclusion_proof": list(e.inclusion_proof),
+        }
+
+
+def _custody_head(data: PacketData) -> dict[str, Any]:
+    c = data.custody
+    return {
+        "schema": CUSTODY_SCHEMA,
+        "leaf": "SHA-256(0x00 || canonical_bytes(record))",
+        "entry_hash": "SHA-256(canonical_bytes(record))",
+        "tree_size": c.tree_size,
+        "checkpoint": c.checkpoint_text,
+        "key_name": c.key_name,
+        "public_key": c.public_key,
+    }
+
+
+def verifier_source() -> bytes:
+    """The bytes of exports/verify.py, shipped unchanged as the packet's verify.py."""
+    return importlib.resources.files("exports").joinpath("verify.py").read_bytes()
+
+
+def _fingerprint(pem: bytes) -> str:
+    digest = x509.load_pem_x509_certificate(pem).fingerprint(hashes.SHA256()).hex().upper()
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+
+
+def verify_txt(data: PacketData, signer: PdfSigner) -> bytes:
+    root = (
+        f"SHA-256 fingerprint of certs/root.pem: {_fingerprint(signer.root_pem)}\n"
+        "Compare it with the fingerprint the requesting authority gave you by another channel\n"
+        "(telephone, the central authority's secure channel) before you trust it."
+        if signer.root_pem
+        else "The signer's root certificate is not bundled: use the issuing CA's published root."
+    )
+    return VERIFY_TEMPLATE.format(reference=data.request.reference, root=root).encode("utf-8")
+
+
+VERIFY_TEMPLATE = """\
+HOW TO CHECK THIS PACKET ({reference})
+=====================================
+
+Everything below works offline. Nothing needs CaseFlow.
+
+1. Unpack and check every file against SHA256SUMS (GNU coreutils):
+
+     unzip packet.zip -d packet && cd packet
+     sha256sum -c SHA256SUMS
+
+   Every line must say OK. SHA256SUMS lists every other file in the packet.
+   manifest.json lists the same hashes and sizes, and the evidence items (with MD5
+   and SHA-1 for forensic tools) even when their files are not included.
+
+2. Run the bundled verifier (Python 3.11+, and the `cryptography` package):
+
+     python3 verify.py .          (or: python3 verify.py packet.zip)
+
+   It re-checks every hash, the packet digest, every custody entry (entry hash, Merkle
+   leaf, inclusion proof against the signed tree head), the tree head's Ed25519
+   signature, and the PDF signature's digest and CMS signature against certs/.
+   It prints one line per check and exits non-zero naming what failed.
+
+3. Check the PDF signature with independent tools:
+
+     pdfsig request.pdf
+       expect "Signature is Valid" and "Total document signed"; "Certificate issuer isn't
+       Trusted" is expected, because the root is private to the requesting authority.
+     pyhanko sign validate --trust-replace --trust certs/root.pem request.pdf
+       expect INTACT:TRUSTED and UNTOUCHED (pip install pyhanko-cli).
+
+   Adobe Reader shows the signature as "validity unknown" unless you add certs/root.pem
+   as a trusted root.
+   {root}
+
+4. The packet digest printed on every page of request.pdf is the SHA-256 of the
+   canonical JSON
+     {{"members":{{NAME:{{"sha256":HEX,"size":N}},...}},"schema":"caseflow.packet-digest/1"}}
+   over every file except request.pdf, manifest.json and SHA256SUMS (they record the
+   PDF's own hash). manifest.json repeats it; verify.py recomputes it.
+
+5. Recompute one custody entry by hand. Canonical bytes are JSON with sorted keys, no
+   spaces, UTF-8 (RFC 8785). For an entry in custody.json, with its record saved as
+   record.json in canonical form:
+
+     sha256sum record.json                          (the entry_hash)
+     (printf '\\x00'; cat record.json) | sha256sum    (the Merkle leaf hash)
+
+   For instance the leaf of the three bytes "abc" is
+     printf '\\x00abc' | sha256sum
+     = 609f6e36d2405585188d5cfd761f407c7cc46a7d3f314c88270469dde315fcd1
+   Inner nodes are SHA-256(0x01 || left || right) (RFC 9162). The proof in custody.json lists
+   sibling hashes from the leaf up to the root in the checkpoint (a C2SP signed note whose
+   signature line is "<em dash> KEY_NAME base64(4-byte key id || Ed25519 signature)").
+
+6. custody.jsonld is the same custody in CASE/UCO (https://caseontology.org). Validate with
+   case_validate --built-version case-1.5.0 custody.jsonld   (pip install case-utils)
+"""
+
+
+def _zipinfo(name: str, when: datetime, compress: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=when.astimezone(UTC).timetuple()[:6])
+    info.compress_type = compress
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def _open_evidence(item: EvidenceAnnex) -> BinaryIO:
+    if item.open_bytes is not None:
+        return item.open_bytes()
+    if item.path is not None:
+        return item.path.open("rb")
+    raise PacketError(f"{item.number}: the file was asked for but no bytes are available")
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    while chunk := stream.read(CHUNK):
+        yield chunk
+
+
+def build_packet(data: PacketData, signer: PdfSigner, out: BinaryIO) -> PacketSummary:
+    """Write the packet ZIP to `out` and return its digest and member hashes.
+
+    Evidence files are streamed in 1 MiB chunks and re-hashed; a file whose SHA-256 or size
+    differs from its intake values stops the build with PacketError (the caller discards `out`).
+    Members are written in this order: evidence, request.json, identifiers.csv, custody.json,
+    custody.jsonld, certs/, verify.py, VERIFY.txt, request.pdf, manifest.json, SHA256SUMS.
+    """
+    when = data.generated_at
+    members: dict[str, tuple[str, int]] = {}
+    # Level 1: the JSON members still shrink ~5x, at a fraction of the default level's time.
+    with zipfile.ZipFile(out, "w", allowZip64=True, compresslevel=1) as zf:
+
+        def put(name: str, payload: bytes, compress: int = zipfile.ZIP_DEFLATED) -> None:
+            zf.writestr(_zipinfo(name, when, compress), payload)
+            members[name] = (hashlib.sha256(payload).hexdigest(), len(payload))
+
+        if data.include_files:
+            for item in data.evidence:
+                name = evidence_member_name(item)
+                if name in members:
+                    raise PacketError(f"{item.number}: duplicate evidence member {name}")
+                sha, size = hashlib.sha256(), 0
+                with (
+                    _open_evidence(item) as src,
+                    zf.open(_zipinfo(name, when, zipfile.ZIP_STORED), "w", force_zip64=True) as dst,
+                ):
+                    for chunk in _chunks(src):
+                        sha.update(chunk)
+                        size += len(chunk)
+                        dst.write(chunk)
+                if sha.hexdigest() != item.sha256 or size != item.size:
+                    raise PacketError(
+                        f"{item.number}: file bytes do not match intake (SHA-256 "
+                        f"{sha.hexdigest()}, {size} bytes; recorded {item.sha256}, {item.size})"
+                    )
+                members[name] = (item.sha256, size)
+
+        put("request.json", _json_bytes(request_json(data)))
+        put("identifiers.csv", identifiers_csv(data))
+
+        def put_chunks(name: str, chunks: Iterable[bytes]) -> None:
+            sha, size = hashlib.sha256(), 0
+            with zf.open(_zipinfo(name, when, zipfile.ZIP_DEFLATED), "w", force_zip64=True) as dst:
+                for chunk in chunks:
+                    sha.update(chunk)
+                    size += len(chunk)
+                    dst.write(chunk)
+            members[name] = (sha.hexdigest(), size)
+
+        put_chunks("custody.json", custody_json_chunks(data))
+        put_chunks("custody.jsonld", custody_jsonld_chunks(data))
+        put("certs/signer.pem", signer.cert_pem)
+        for n, pem in enumerate(signer.chain_pem, start=1):
+            put(f"certs/chain-{n}.pem", pem)
+        if signer.root_pem:
+            put("certs/root.pem", signer.root_pem)
+        put("verify.py", verifier_source())
+        put("VERIFY.txt", verify_txt(data, signer))
+
+        digest = packet_digest(members)
+        # The PDF's streams are already Flate-compressed.
+        pdf = sign_pdf(render_request_pdf(data, digest), signer)
+        put("request.pdf", pdf, zipfile.ZIP_STORED)
+        put("manifest.json", canonical_bytes(_manifest(data, members, digest)) + b"\n")
+        put("SHA256SUMS", sha256sums(members).encode("ascii"))
+    return PacketSummary(digest=digest, members={k: v[0] for k, v in members.items()})
+
+
+def _json_bytes(value: Any) -> bytes:
+    """UTF-8 JSON, keys sorted, indented for people (only small members use this)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1).encode() + b"\n"
+
+
+def _manifest(
+    data: PacketData, members: Mapping[str, tuple[str, int]], digest: str
+) -> dict[str, Any]:
+    return {
+        "schema": MANIFEST_SCHEMA,
+        "reference": data.request.reference,
+        "generated_at": _rfc3339(data.generated_at),
+        "packet_digest": digest,
+        "files": {name: {"sha256": sha, "size": size} for name, (sha, size) in members.items()},
+        "evidence": [_evidence_json(e, data.include_files) for e in data.evidence],
+        "includes_evidence_files": data.include_files,
+    }
+
+
+def sha256sums(members: Mapping[str, tuple[str, int]]) -> str:
+    """GNU `sha256sum` text format (two spaces), member names sorted."""
+    return "".join(f"{members[name][0]}  {name}\n" for name in sorted(members))
+
+
+PACKET_KINDS: dict[str, Callable[[PacketData, PdfSigner, BinaryIO], PacketSummary]] = {
+    "mla": build_packet
+}

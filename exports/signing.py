@@ -1,0 +1,252 @@
+"""PAdES signing of packet PDFs with the installation's certificate, and offline validation.
+
+Local installs use a generated root + signer pair (ECDSA P-256); production loads a PKCS#12
+file. Validation never fetches anything: trust comes only from the root the caller passes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import pathlib
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.validation import validate_pdf_signature as _pyhanko_validate
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+SIGNATURE_FIELD = "CaseFlow"
+_VALIDITY = dt.timedelta(days=3653)
+
+
+class SigningIdentity(NamedTuple):
+    """PEM bytes of a generated signing key, its certificate and the root that issued it."""
+
+    key_pem: bytes
+    cert_pem: bytes
+    root_pem: bytes
+
+
+def _name(common_name: str, org: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
+        ]
+    )
+
+
+def generate_self_signed(common_name: str, org: str) -> SigningIdentity:
+    """Generate a tiny private PKI for local use: a root CA and a document-signing certificate.
+
+    Both keys are ECDSA P-256, valid 10 years. The signer carries keyUsage digitalSignature and
+    nonRepudiation (pyhanko and Acrobat expect the latter for signatures of content). The root
+    is what recipients pin as trust anchor (`certs/root.pem`); its private key is discarded.
+    """
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root_name = _name(f"{common_name} Root", org)
+    root_cert = (
+        x509.CertificateBuilder()
+        .subject_name(root_name)
+        .issuer_name(root_name)
+        .public_key(root_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + _VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name, org))
+        .issuer_name(root_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + _VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
+            critical=False,
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    pem = serialization.Encoding.PEM
+    return SigningIdentity(key_pem, cert.public_bytes(pem), root_cert.public_bytes(pem))
+
+
+@dataclass(frozen=True)
+class PdfSigner:
+    """A pyhanko signer plus the certificates a packet bundles under `certs/`.
+
+    `root_pem` is None when the PKCS#12 file carries no self-signed root; the packet then
+    ships only the signer and intermediates and VERIFY.txt says to use the issuing CA's root.
+    """
+
+    signer: signers.SimpleSigner
+    cert_pem: bytes
+    chain_pem: tuple[bytes, ...]
+    root_pem: bytes | None
+
+    @classmethod
+    def from_pem(
+        cls, key_pem: bytes, cert_pem: bytes, root_pem: bytes | None, password: bytes | None = None
+    ) -> PdfSigner:
+        key = serialization.load_pem_private_key(key_pem, password=password)
+        der_key = key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        cert = x509.load_pem_x509_certificate(cert_pem)
+        extra = [x509.load_pem_x509_certificate(root_pem)] if root_pem else []
+        return cls._build(der_key, cert, extra, root_pem)
+
+    @classmethod
+    def from_pkcs12(cls, path: pathlib.Path | str, password: bytes | str | None) -> PdfSigner:
+        """Load the production signing identity (key, certificate and chain) from PKCS#12."""
+        if isinstance(password, str):
+            password = password.encode()
+        data = pathlib.Path(path).read_bytes()
+        key, cert, extra = pkcs12.load_key_and_certificates(data, password)
+        if key is None or cert is None:
+            raise ValueError(f"{path}: PKCS#12 file holds no private key and certificate")
+        der_key = key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        roots = [c for c in extra if c.subject == c.issuer]
+        root_pem = roots[0].public_bytes(serialization.Encoding.PEM) if roots else None
+        return cls._build(der_key, cert, list(extra), root_pem)
+
+    @classmethod
+    def _build(
+        cls,
+        der_key: bytes,
+        cert: x509.Certificate,
+        extra: list[x509.Certificate],
+        root_pem: bytes | None,
+    ) -> PdfSigner:
+        der = serialization.Encoding.DER
+        pem = serialization.Encoding.PEM
+        asn1_cert = asn1_x509.Certificate.load(cert.public_bytes(der))
+        asn1_extra = [asn1_x509.Certificate.load(c.public_bytes(der)) for c in extra]
+        signer = signers.SimpleSigner(
+            signing_cert=asn1_cert,
+            signing_key=asn1_keys.PrivateKeyInfo.load(der_key),
+            cert_registry=SimpleCertificateStore.from_certs([asn1_cert, *asn1_extra]),
+        )
+        chain = tuple(c.public_bytes(pem) for c in extra if c.subject != c.issuer)
+        return cls(
+            signer=signer, cert_pem=cert.public_bytes(pem), chain_pem=chain, root_pem=root_pem
+        )
+
+
+def sign_pdf(pdf_bytes: bytes, signer: PdfSigner) -> bytes:
+    """Return the PDF with a PAdES B-B signature (SHA-256, ETSI.CAdES.detached) in field
+    "CaseFlow", appended as an incremental update covering the whole document."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
+    meta = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason="Mutual legal assistance request issued through CaseFlow",
+    )
+    out = io.BytesIO()
+    signers.sign_pdf(writer, meta, signer=signer.signer, output=out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """`intact`: the signed bytes are unchanged; `trusted`: the signer chains to the given root."""
+
+    intact: bool
+    trusted: bool
+    summary: str
+
+
+def validate_pdf_signature(pdf_bytes: bytes, trust_root_pem: bytes) -> SignatureReport:
+    """Validate the CaseFlow signature offline against one trust root (no fetching, no OS store).
+
+    Revocation is not checked (a B-B signature carries no revocation data); a PDF with no
+    signature, or with changes after signing, is reported as not intact.
+    """
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf_bytes))
+        sigs = reader.embedded_signatures
+    except Exception as exc:  # a broken file is a failed check, not a crash
+        return SignatureReport(False, False, f"unreadable PDF: {exc}")
+    if not sigs:
+        return SignatureReport(False, False, "no signature in PDF")
+    root = asn1_x509.Certificate.load(
+        x509.load_pem_x509_certificate(trust_root_pem).public_bytes(serialization.Encoding.DER)
+    )
+    context = ValidationContext(
+        trust_roots=[root], allow_fetching=False, revocation_mode="soft-fail"
+    )
+    try:
+        status = _pyhanko_validate(sigs[-1], context)
+    except Exception as exc:
+        return SignatureReport(False, False, f"signature could not be validated: {exc}")
+    intact = bool(status.intact and status.valid)
+    whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    summary = status.summary()
+    if intact and not whole:
+        summary += f"; coverage {status.coverage.name}: the file was changed after signing"
+    return SignatureReport(intact=intact and whole, trusted=bool(status.trusted), summary=summary)
