@@ -10,6 +10,7 @@ from caseflow.cases.forms import CaseForm, EditCaseForm, MemberForm, PurposeForm
 from caseflow.errors import ValidationError
 from caseflow.extensions import db_session
 from caseflow.web import current_actor, now, remember_purpose, requires
+from caseflow.web.panels import CASE_PANELS, render_list
 from caseflow.web.safety import safe_next
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -65,6 +66,7 @@ def detail(case_id: int):
     return render_template(
         "cases/detail.html",
         case=case,
+        panels=render_list(CASE_PANELS, db_session(), actor, case),
         mine=mine,
         read_only=mine is None,
         member_form=MemberForm(),

@@ -211,11 +211,14 @@ def _handle_500(exc: Exception):
 @bp.route("/")
 def dashboard():
     from caseflow.cases import services as case_services
+    from caseflow.web.panels import DASHBOARD_PANELS, render_list
 
-    board = None
+    board, panels = None, []
     if current_user.role != "admin":
-        board = case_services.dashboard(db_session(), current_actor(), today=now().date())
-    return render_template("web/dashboard.html", board=board, today=now().date())
+        actor, today = current_actor(), now().date()
+        board = case_services.dashboard(db_session(), actor, today=today)
+        panels = render_list(DASHBOARD_PANELS, db_session(), actor, today)
+    return render_template("web/dashboard.html", board=board, panels=panels, today=now().date())
 
 
 def init_app(app: Flask) -> None:
