@@ -3,6 +3,7 @@
 from caseflow.audit.models import AuditEvent
 from caseflow.auth.models import RecoveryCode, User, UserSession
 from caseflow.cases.models import Case, CaseCounter, CaseJurisdiction, CaseMember, CaseTask
+from caseflow.graphsync.models import OutboxRow
 
 __all__ = [
     "AuditEvent",
@@ -11,6 +12,7 @@ __all__ = [
     "CaseJurisdiction",
     "CaseMember",
     "CaseTask",
+    "OutboxRow",
     "RecoveryCode",
     "User",
     "UserSession",

@@ -1,0 +1,1 @@
+"""The transactional outbox that projects the system of record into Neo4j."""

@@ -1,0 +1,34 @@
+"""Outbox rows: graph operations written in the same SQL transaction as the change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from caseflow.db import Base, intpk
+
+# The operations graph.store.GraphStore.apply understands (see graph/records.py GraphOp).
+OPS = (
+    "upsert_entity",
+    "upsert_case",
+    "add_membership",
+    "remove_membership",
+    "upsert_link",
+    "delete_link",
+)
+
+
+class OutboxRow(Base):
+    __tablename__ = "graph_outbox"
+
+    id: Mapped[intpk]
+    op: Mapped[str] = mapped_column(sa.String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime]
+    # Set once Neo4j has applied the row; rows are kept, never deleted by the application.
+    applied_at: Mapped[datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
