@@ -173,6 +173,7 @@ LIMIT $limit
 """
 
 # Shortest path from each entity of case A (not also in B) to the nearest entity of case B.
+# ANY SHORTEST picks one path per (a, b) pair; the nearest b per a is chosen after it.
 _PATHS_BETWEEN_CASES = """
 MATCH (ca:Case {id: $case_a}), (cb:Case {id: $case_b})
 WHERE ca.id IN $visible AND cb.id IN $visible AND ca <> cb
@@ -180,7 +181,10 @@ MATCH (a:Entity)-[:IN_CASE]->(ca)
 WHERE NOT (a)-[:IN_CASE]->(cb)
 MATCH p = ANY SHORTEST
   (a)%(step)s{1,%(max)d}(b:Entity WHERE EXISTS { MATCH (b)-[:IN_CASE]->(:Case {id: $case_b}) })
-RETURN [n IN nodes(p) | n.id] AS node_ids, [r IN relationships(p) | r.id] AS link_ids
+WITH a, [n IN nodes(p) | n.id] AS node_ids, [r IN relationships(p) | r.id] AS link_ids
+ORDER BY size(link_ids), node_ids
+WITH a, collect({node_ids: node_ids, link_ids: link_ids})[0] AS nearest
+RETURN nearest.node_ids AS node_ids, nearest.link_ids AS link_ids
 ORDER BY size(link_ids), node_ids
 LIMIT $limit
 """

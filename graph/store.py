@@ -129,9 +129,13 @@ class GraphStore:
             session.run(_q(cypher.CLEAR)).consume()
 
     def ping(self) -> bool:
-        """True when the server answers `RETURN 1` with these credentials; never raises."""
+        """True when the server answers `RETURN 1` with these credentials; never raises.
+
+        Auto-commit on purpose: a managed transaction would retry for 30 s before giving up.
+        """
         try:
-            return self._read(lambda tx: tx.run(_q(cypher.PING)).single(strict=True)["ok"]) == 1
+            with self._driver.session(database=self._database) as session:
+                return session.run(_q(cypher.PING)).single(strict=True)["ok"] == 1
         except (DriverError, Neo4jError, OSError):
             return False
 
