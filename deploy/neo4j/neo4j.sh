@@ -76,6 +76,8 @@ running_pid() {
   local pid
   pid="$(cat "$PID_FILE")"
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  # A stale pid file (after a reboot) may name an unrelated process: check it is ours.
+  grep -q "Neo4jCommand" "/proc/$pid/cmdline" 2>/dev/null || return 1
   echo "$pid"
 }
 
