@@ -58,6 +58,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    import caseflow.cases.graph  # noqa: F401  (registers the cases' graph snapshot)
+    from caseflow import graphsync
+
+    graphsync.init_app(app)
+
     from caseflow import cli
     from caseflow.admin.views import bp as admin_bp
     from caseflow.auth.views import bp as auth_bp

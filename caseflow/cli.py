@@ -196,6 +196,84 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+# --- graph -----------------------------------------------------------------------------------
+
+
+@click.group("graph")
+def graph_group() -> None:
+    """The Neo4j projection."""
+
+
+def _graph_store():
+    store = current_app.extensions["caseflow.graph"].store()
+    if store is None or not store.ping():
+        raise click.ClickException(
+            f"Neo4j is not reachable at {current_app.config['NEO4J_URI']} "
+            "(start it with `make neo4j-start` or set CASEFLOW_NEO4J_URI/_USER/_PASSWORD)."
+        )
+    return store
+
+
+@graph_group.command("sync")
+@with_appcontext
+def graph_sync() -> None:
+    """Apply every pending outbox row to Neo4j."""
+    from caseflow.graphsync.projector import backlog, drain
+
+    factory = current_app.extensions["caseflow.sessionmaker"]
+    store = _graph_store()
+    store.ensure_schema()
+    with factory() as session:
+        pending = backlog(session)
+    with click.progressbar(length=pending, label="Projecting outbox") as bar:
+        result = drain(factory, store, progress=bar.update)
+    if result.error:
+        raise click.ClickException(
+            f"stopped after {result.applied} rows, {result.backlog} pending: {result.error}"
+        )
+    click.echo(f"Applied {result.applied} rows; nothing pending.")
+
+
+@graph_group.command("rebuild")
+@with_appcontext
+def graph_rebuild() -> None:
+    """Recreate the whole graph from the SQL system of record."""
+    from caseflow.graphsync.projector import rebuild, snapshot
+
+    factory = current_app.extensions["caseflow.sessionmaker"]
+    store = _graph_store()
+    with factory() as session:
+        total = sum(1 for _ in snapshot(session))
+    with click.progressbar(length=total, label="Rebuilding graph") as bar:
+        count = rebuild(factory, store, progress=bar.update)
+    click.echo(f"Graph rebuilt from SQL: {count} operations applied.")
+
+
+@graph_group.command("check")
+@with_appcontext
+def graph_check() -> None:
+    """Compare SQL and Neo4j (ids per kind and relation); exit 1 listing any difference."""
+    from caseflow.graphsync.projector import backlog, compare, expected_inventory
+
+    factory = current_app.extensions["caseflow.sessionmaker"]
+    store = _graph_store()
+    with factory() as session:
+        expected = expected_inventory(session)
+        pending = backlog(session)
+    problems = compare(expected, store.inventory())
+    counts = expected.counts
+    if pending:
+        problems.append(f"outbox: {pending} rows not yet applied (run `caseflow graph sync`)")
+    if problems:
+        for line in problems:
+            click.echo(f"DIFF {line}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"graph OK: {counts.entities} entities, {counts.cases} cases, "
+        f"{counts.memberships} memberships, {counts.links} links match SQL."
+    )
+
+
 # --- demo ------------------------------------------------------------------------------------
 
 
@@ -215,5 +293,5 @@ def demo_load(if_empty: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_group, user_group, audit_group, demo_group):
+    for group in (db_group, user_group, audit_group, graph_group, demo_group):
         app.cli.add_command(group)

@@ -42,7 +42,11 @@ def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, 
         # Neo4j holding the link-analysis projection (see graph/ and deploy/neo4j/).
         "NEO4J_URI": _env(environ, "NEO4J_URI", "bolt://127.0.0.1:7687"),
         "NEO4J_USER": _env(environ, "NEO4J_USER", "neo4j"),
-        "NEO4J_PASSWORD": _env(environ, "NEO4J_PASSWORD"),
+        # The local server's generated password (deploy/neo4j/neo4j.sh) is used when unset.
+        "NEO4J_PASSWORD": _env(environ, "NEO4J_PASSWORD")
+        or _read(instance_path / "neo4j-password"),
+        # How the outbox reaches Neo4j: "thread" (background, retries), "inline", or "off".
+        "GRAPH_SYNC": _env(environ, "GRAPH_SYNC", "thread"),
         # Signs the session cookie. Generated into the instance folder in development.
         "SECRET_KEY": _secret(environ, "SECRET_KEY", instance_path, production),
         # Encrypts TOTP seeds at rest (AES-256-GCM). Generated like SECRET_KEY.
@@ -53,6 +57,10 @@ def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, 
         "MAX_CONTENT_LENGTH": int(_env(environ, "MAX_UPLOAD_BYTES", str(2 * 1024**3))),
         "DEBUG": _env(environ, "DEBUG", "0") == "1",
     }
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8").strip() if path.exists() else None
 
 
 def _secret(environ: Mapping[str, str], name: str, instance_path: Path, production: bool) -> str:

@@ -46,6 +46,8 @@ def app(database_url, tmp_path, clock):
             "TOTP_KEY": "test-totp-key-0123456789abcdefghijklmnopqr",
             "PASSWORD_HASH_PROFILE": "test",
             "CLOCK": clock,
+            "GRAPH_SYNC": "off",
+            "NEO4J_PASSWORD": None,
         }
     )
     yield app

@@ -29,6 +29,7 @@ from caseflow.cases.models import (
 )
 from caseflow.entities.errors import InvalidIdentifier
 from caseflow.errors import NotFoundError, PermissionDenied, ValidationError
+from caseflow.graphsync.services import enqueue
 
 
 def _audit(session: Session, actor: Actor, action: str, category: str, case: Case, **kw) -> None:
@@ -121,8 +122,25 @@ def open_case(
         )
     )
     _audit(session, actor, "case.create", "collection", case, details={"reference": case.reference})
+    owner = session.get(User, actor.user_id)
+    enqueue(session, "upsert_case", case_graph_payload(case, owner), now=now)
     session.commit()
     return case
+
+
+def owner_contact(owner: User) -> str:
+    """What a colleague in another case learns about this case's owner on a hit."""
+    parts = [owner.organisation, owner.email, owner.phone or ""]
+    return " · ".join(p for p in parts if p)
+
+
+def case_graph_payload(case: Case, owner: User) -> dict:
+    return {
+        "id": case.id,
+        "reference": case.reference,
+        "owner_name": owner.display_name,
+        "owner_contact": owner_contact(owner),
+    }
 
 
 def membership(session: Session, actor: Actor, case_id: int) -> CaseMember | None:

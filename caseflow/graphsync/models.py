@@ -9,16 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseflow.db import Base, intpk
+from graph.records import OP_FIELDS
 
-# The operations graph.store.GraphStore.apply understands (see graph/records.py GraphOp).
-OPS = (
-    "upsert_entity",
-    "upsert_case",
-    "add_membership",
-    "remove_membership",
-    "upsert_link",
-    "delete_link",
-)
+# The operations graph.store.GraphStore.apply understands (graph/records.py is the one list).
+OPS = tuple(OP_FIELDS)
 
 
 class OutboxRow(Base):

@@ -11,7 +11,7 @@
 #   NEO4J_HEAP_INITIAL / NEO4J_HEAP_MAX / NEO4J_PAGECACHE / NEO4J_TX_MEMORY   512m / 1g / 512m / 512m
 #   NEO4J_START_TIMEOUT  seconds to wait for Bolt                  default 120
 #   NEO4J_PYTHON         python with the neo4j driver, for the readiness query
-#                        default <repo>/.venv/bin/python, else /work/main/.venv/bin/python, else python3
+#                        default <repo>/.venv/bin/python, else python3
 # `start` is idempotent; the first start sets the generated password before Neo4j ever runs.
 set -euo pipefail
 
@@ -34,7 +34,6 @@ die() { echo "neo4j.sh: $*" >&2; exit 1; }
 python_bin() {
   if [[ -n "${NEO4J_PYTHON:-}" ]]; then echo "$NEO4J_PYTHON"
   elif [[ -x "$ROOT/.venv/bin/python" ]]; then echo "$ROOT/.venv/bin/python"
-  elif [[ -x /work/main/.venv/bin/python ]]; then echo /work/main/.venv/bin/python
   else echo python3
   fi
 }

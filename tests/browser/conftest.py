@@ -58,6 +58,8 @@ def live_app(database_url, tmp_path):
             "TOTP_KEY": "browser-totp-key-0123456789abcdefghijklmnop",
             "PASSWORD_HASH_PROFILE": "test",
             "CLOCK": utcnow,
+            "GRAPH_SYNC": "off",
+            "NEO4J_PASSWORD": None,
         }
     )
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -70,8 +72,10 @@ def live_app(database_url, tmp_path):
     app.extensions["caseflow.engine"].dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope: Playwright's sync API keeps an asyncio loop running in this thread while
+    # it is open, which would break libraries that call asyncio.run (pyHanko) in later tests.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -23,9 +23,11 @@ NEO4J_SH = ROOT / "deploy" / "neo4j" / "neo4j.sh"
 TEST_RUN_DIR = ROOT / "var" / "neo4j-test"
 TEST_PASSWORD_FILE = ROOT / "var" / "neo4j-test.password"
 TEST_PORT = os.environ.get("CASEFLOW_TEST_NEO4J_PORT", "7688")
+# Where the suite's server listens, for tests that configure the app against it.
+SERVER: dict[str, str] = {}
 
 
-def _neo4j_sh(command: str) -> subprocess.CompletedProcess[str]:
+def neo4j_sh(command: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "NEO4J_RUN_DIR": str(TEST_RUN_DIR),
@@ -61,8 +63,8 @@ def neo4j_driver() -> Iterator[Driver]:
     else:
         # A server left running on purpose (neo4j.sh start with the same settings) is reused
         # and left running; one this session starts is stopped at the end.
-        started_here = _neo4j_sh("status").returncode != 0
-        started = _neo4j_sh("start")
+        started_here = neo4j_sh("status").returncode != 0
+        started = neo4j_sh("start")
         if started.returncode != 0:
             pytest.fail(
                 f"could not start the test Neo4j (exit {started.returncode}):\n"
@@ -71,6 +73,7 @@ def neo4j_driver() -> Iterator[Driver]:
             )
         uri = f"bolt://127.0.0.1:{TEST_PORT}"
         auth = ("neo4j", TEST_PASSWORD_FILE.read_text(encoding="utf-8").strip())
+    SERVER.update(uri=uri, user=auth[0], password=auth[1])
     driver = GraphDatabase.driver(uri, auth=auth)
     try:
         driver.verify_connectivity()
@@ -78,7 +81,7 @@ def neo4j_driver() -> Iterator[Driver]:
     finally:
         driver.close()
         if started_here:
-            stopped = _neo4j_sh("stop")
+            stopped = neo4j_sh("stop")
             assert stopped.returncode == 0, stopped.stderr
 
 

@@ -1,0 +1,117 @@
+"""The outbox reaches the real Neo4j: after commit, through outages, by rebuild; and
+`caseflow graph check` compares the two stores."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from caseflow import create_app
+from caseflow.auth.models import User
+from caseflow.auth.services import actor_for
+from caseflow.cases import services as cases
+from caseflow.graphsync.models import OutboxRow
+from caseflow.graphsync.projector import backlog, drain
+from tests.factories import make_user
+from tests.integration.neo4j_fixtures import SERVER, neo4j_sh
+
+pytestmark = pytest.mark.neo4j
+
+
+@pytest.fixture
+def graph_app(database_url, tmp_path, clock, graph_store):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SECRET_KEY": "graph-secret-key-0123456789abcdefghijklmnop",
+            "TOTP_KEY": "graph-totp-key-0123456789abcdefghijklmnopqr",
+            "PASSWORD_HASH_PROFILE": "test",
+            "CLOCK": clock,
+            "GRAPH_SYNC": "inline",
+            "NEO4J_URI": SERVER["uri"],
+            "NEO4J_USER": SERVER["user"],
+            "NEO4J_PASSWORD": SERVER["password"],
+        }
+    )
+    yield app
+    app.extensions["caseflow.graph"].close()
+    app.extensions["caseflow.engine"].dispose()
+
+
+def open_cases(app, user, count, start=0):
+    with app.app_context():
+        from caseflow.extensions import db_session
+
+        session = db_session()
+        actor = actor_for(session.get(User, user.id))
+        return [
+            cases.open_case(
+                session,
+                actor,
+                title=f"Case {n}",
+                summary="",
+                lead_jurisdiction="GB",
+                now=app.config["CLOCK"](),
+            ).id
+            for n in range(start, start + count)
+        ]
+
+
+def test_a_committed_change_reaches_neo4j_and_its_row_is_marked_applied(graph_app, graph_store):
+    officer = make_user(graph_app, "officer")
+    (case_id,) = open_cases(graph_app, officer, 1)
+    assert case_id in graph_store.inventory().case_ids
+    with graph_app.extensions["caseflow.sessionmaker"]() as session:
+        assert backlog(session) == 0
+        row = session.scalar(sa.select(OutboxRow))
+        assert row.applied_at is not None and row.attempts == 1
+
+
+def test_graph_check_passes_then_names_what_neo4j_lost_and_rebuild_repairs_it(
+    graph_app, graph_store
+):
+    officer = make_user(graph_app, "officer")
+    ids = open_cases(graph_app, officer, 3)
+    runner = graph_app.test_cli_runner()
+    result = runner.invoke(args=["graph", "check"])
+    assert result.exit_code == 0, result.output
+    assert "3 cases" in result.output
+
+    graph_store.clear()
+    result = runner.invoke(args=["graph", "check"])
+    assert result.exit_code == 1
+    assert "cases: 3 missing in Neo4j" in result.output
+    assert str(ids[0]) in result.output
+
+    result = runner.invoke(args=["graph", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["graph", "check"]).exit_code == 0
+
+
+def test_writes_succeed_while_neo4j_is_down_and_nothing_is_lost(graph_app, graph_store):
+    officer = make_user(graph_app, "officer")
+    before = open_cases(graph_app, officer, 5)
+    stopped = neo4j_sh("stop")
+    assert stopped.returncode == 0, stopped.stderr
+    try:
+        during = open_cases(graph_app, officer, 10, start=5)  # every write still commits
+        with graph_app.extensions["caseflow.sessionmaker"]() as session:
+            assert backlog(session) == 10
+            failed = session.scalars(
+                sa.select(OutboxRow).where(OutboxRow.applied_at.is_(None))
+            ).all()
+            assert all(r.attempts >= 1 and r.last_error for r in failed)
+    finally:
+        started = neo4j_sh("start")
+        assert started.returncode == 0, started.stderr
+    after = open_cases(graph_app, officer, 2, start=15)  # the next commit drains the backlog
+    factory = graph_app.extensions["caseflow.sessionmaker"]
+    store = graph_app.extensions["caseflow.graph"].store()
+    drain(factory, store)
+    with factory() as session:
+        assert backlog(session) == 0
+    assert set(before + during + after) <= graph_store.inventory().case_ids
+    result = graph_app.test_cli_runner().invoke(args=["graph", "check"])
+    assert result.exit_code == 0, result.output
