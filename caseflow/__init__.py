@@ -65,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from caseflow import cli
     from caseflow.admin.views import bp as admin_bp
+    from caseflow.analysis.views import bp as analysis_bp
     from caseflow.auth.views import bp as auth_bp
     from caseflow.cases.views import bp as cases_bp
     from caseflow.web import init_app as init_web
@@ -73,5 +74,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(analysis_bp)
     cli.init_app(app)
     return app

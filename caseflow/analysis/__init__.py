@@ -1,0 +1,1 @@
+"""Link analysis pages: the case graph, neighbourhoods, paths, ad clusters, jurisdictions."""
