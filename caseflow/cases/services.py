@@ -27,6 +27,7 @@ from caseflow.cases.models import (
     CaseMember,
     CaseTask,
 )
+from caseflow.db import insert_ignoring_conflicts
 from caseflow.entities.errors import InvalidIdentifier
 from caseflow.errors import NotFoundError, PermissionDenied, ValidationError
 from caseflow.graphsync.services import enqueue
@@ -60,9 +61,10 @@ def next_reference(session: Session, year: int) -> str:
     ends (SQLite: the whole database is write-locked by BEGIN IMMEDIATE). A rolled-back
     creation rolls its number back too, so no gap appears.
     """
-    if session.get(CaseCounter, year) is None:
-        session.add(CaseCounter(year=year, last_number=0))
-        session.flush()
+    # Two first cases of a year may race to create the counter row: insert-if-absent.
+    session.execute(
+        insert_ignoring_conflicts(session, CaseCounter).values(year=year, last_number=0)
+    )
     number = session.scalar(
         sa.update(CaseCounter)
         .where(CaseCounter.year == year)
