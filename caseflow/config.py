@@ -56,6 +56,8 @@ def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, 
         # Largest upload accepted, in bytes (evidence files).
         "MAX_CONTENT_LENGTH": int(_env(environ, "MAX_UPLOAD_BYTES", str(2 * 1024**3))),
         "DEBUG": _env(environ, "DEBUG", "0") == "1",
+        # Number of reverse proxies in front (their X-Forwarded-* headers are trusted).
+        "PROXY_COUNT": int(_env(environ, "PROXY_COUNT", "0")),
     }
 
 

@@ -51,3 +51,35 @@ def test_production_with_strong_settings_uses_host_prefixed_secure_cookie(tmp_pa
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-caseflow"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     app.extensions["caseflow.engine"].dispose()
+
+
+def test_behind_a_proxy_external_urls_are_https_and_client_ip_is_forwarded(tmp_path):
+    from flask import request, url_for
+
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+            "PROXY_COUNT": 1,
+            "GRAPH_SYNC": "off",
+        }
+    )
+    seen = {}
+
+    @app.route("/probe")
+    def probe():
+        seen["url"] = url_for("auth.login", _external=True)
+        seen["ip"] = request.remote_addr
+        return "ok"
+
+    app.view_functions["probe"].caseflow_access = "public"
+    app.test_client().get(
+        "/probe",
+        headers={
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": "203.0.113.9",
+            "X-Forwarded-Host": "caseflow.example.org",
+        },
+    )
+    assert seen == {"url": "https://caseflow.example.org/login", "ip": "203.0.113.9"}
+    app.extensions["caseflow.engine"].dispose()
