@@ -29,6 +29,7 @@ class GraphAccess:
     def __init__(self, uri: str, user: str, password: str | None, database: str = "neo4j"):
         self.uri, self.user, self.password, self.database = uri, user, password, database
         self._driver: Any = None
+        self._schema_ready = False
         self._lock = threading.Lock()
 
     def store(self) -> GraphStore | None:
@@ -44,8 +45,15 @@ class GraphAccess:
                     connection_timeout=3.0,
                     max_transaction_retry_time=2.0,
                     connection_acquisition_timeout=5.0,
+                    # "label does not exist" hints on an empty graph are not our problems.
+                    notifications_min_severity="OFF",
                 )
-        return GraphStore(self._driver, self.database)
+        store = GraphStore(self._driver, self.database)
+        if not self._schema_ready and store.ping():
+            # Constraints and indexes once per process, as soon as the server answers.
+            store.ensure_schema()
+            self._schema_ready = True
+        return store
 
     def close(self) -> None:
         with self._lock:
