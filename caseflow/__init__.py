@@ -62,11 +62,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from caseflow.admin.views import bp as admin_bp
     from caseflow.auth.views import bp as auth_bp
     from caseflow.cases.views import bp as cases_bp
+    from caseflow.entities.views import bp as entities_bp
     from caseflow.web import init_app as init_web
 
     init_web(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(entities_bp)
     cli.init_app(app)
     return app
