@@ -73,6 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from caseflow.analysis.views import bp as analysis_bp
     from caseflow.auth.views import bp as auth_bp
     from caseflow.cases.views import bp as cases_bp
+    from caseflow.entities.views import bp as entities_bp
     from caseflow.web import init_app as init_web
 
     init_web(app)
@@ -80,5 +81,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(analysis_bp)
+    app.register_blueprint(entities_bp)
     cli.init_app(app)
     return app

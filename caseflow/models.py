@@ -3,15 +3,20 @@
 from caseflow.audit.models import AuditEvent
 from caseflow.auth.models import RecoveryCode, User, UserSession
 from caseflow.cases.models import Case, CaseCounter, CaseJurisdiction, CaseMember, CaseTask
+from caseflow.entities.models import CaseEntity, Entity, Link, Observation
 from caseflow.graphsync.models import OutboxRow
 
 __all__ = [
     "AuditEvent",
     "Case",
     "CaseCounter",
+    "CaseEntity",
     "CaseJurisdiction",
     "CaseMember",
     "CaseTask",
+    "Entity",
+    "Link",
+    "Observation",
     "OutboxRow",
     "RecoveryCode",
     "User",

@@ -92,3 +92,22 @@ def check_purpose(purpose: str) -> str:
 
 def can_manage_members(actor: Actor, *, member_role: str | None) -> bool:
     return actor.is_system or member_role == "owner"
+
+
+# --- entities: victims and cross-case hits -----------------------------------------------------
+
+# Kinds that never produce cross-case hits: people (LED Art. 6 data subjects) and shared
+# directory entries that would match every case (a platform, a country) and tell nothing.
+NO_HIT_KINDS = frozenset({"person", "jurisdiction", "service_provider"})
+
+
+def may_see_victim_details(access: CaseAccess) -> bool:
+    """Only members working the case see who its victims are; a supervisor auditing with a
+    purpose sees that a victim is involved, not who."""
+    return access is CaseAccess.READ_WRITE
+
+
+def may_see_hits(access: CaseAccess, actor: Actor) -> bool:
+    """Cross-case hits are deconfliction for the investigators of a case (members), not for
+    supervisors reading it nor for the system."""
+    return access is CaseAccess.READ_WRITE and not actor.is_system
