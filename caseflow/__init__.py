@@ -63,7 +63,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    import caseflow.cases.graph  # noqa: F401  (registers the cases' graph snapshot)
+    import caseflow.cases.graph
+    import caseflow.entities.graph  # noqa: F401  (and the entities')
     from caseflow import graphsync
 
     graphsync.init_app(app)

@@ -206,6 +206,15 @@ RETURN e.id AS id
 ORDER BY id
 """
 
+# The entities of one (visible) case, for the case graph view; capped by $limit.
+CASE_ENTITIES = """
+MATCH (c:Case {id: $case_id}) WHERE c.id IN $visible
+MATCH (e:Entity)-[:IN_CASE]->(c)
+RETURN e.id AS id
+ORDER BY id
+LIMIT $limit
+"""
+
 # Pairs of ads sharing one identifier, over visible links and visible nodes only.
 AD_PAIRS = f"""
 MATCH (c:Case) WHERE c.id IN $visible

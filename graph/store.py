@@ -347,6 +347,25 @@ class GraphStore:
 
         return self._read(work)
 
+    def case_subgraph(
+        self, case_id: int, visible_case_ids: Collection[int], limit: int = 1000
+    ) -> Subgraph:
+        """Every entity of a visible case (up to `limit`), the visible links among them, and
+        hits: hidden cases holding them or linked to them. Empty when the case is hidden."""
+        visible = sorted(set(visible_case_ids))
+
+        def work(tx: ManagedTransaction) -> Subgraph:
+            ids = [
+                r["id"]
+                for r in tx.run(
+                    _q(cypher.CASE_ENTITIES), case_id=case_id, visible=visible, limit=limit + 1
+                )
+            ]
+            truncated = len(ids) > limit
+            return self._subgraph(tx, ids[:limit], visible, through_links=True, truncated=truncated)
+
+        return self._read(work)
+
     def paths_between_cases(
         self,
         case_a: int,

@@ -74,7 +74,7 @@ def case_graph(session: Session, actor: Actor, graph: GraphAccess, case_id: int)
     """The case's entities, the visible links among them, and hits for hidden cases."""
     case = case_for(session, actor, case_id)
     store = _store(session, graph)
-    sub = store.shared_entities(case.id, case.id, _visible(session, actor, case.id))
+    sub = store.case_subgraph(case.id, _visible(session, actor, case.id))
     pending = backlog(session)
     _consulted(session, actor, case.id, "case_view", nodes=len(sub.nodes), hits=len(sub.hits))
     return CaseGraph(sub, pending)

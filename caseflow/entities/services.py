@@ -242,7 +242,7 @@ def _check_role(kind: str, role: str | None) -> str | None:
     return role
 
 
-def _entity_payload(entity: Entity) -> dict[str, Any]:
+def entity_graph_payload(entity: Entity) -> dict[str, Any]:
     return {
         "id": entity.id,
         "kind": entity.kind,
@@ -252,7 +252,7 @@ def _entity_payload(entity: Entity) -> dict[str, Any]:
     }
 
 
-def _link_payload(link: Link) -> dict[str, Any]:
+def link_graph_payload(link: Link) -> dict[str, Any]:
     return {
         "id": link.id,
         "type": link.type,
@@ -356,7 +356,7 @@ def _attach(
         )
     session.flush()
     if created:
-        enqueue(session, "upsert_entity", _entity_payload(entity), now=now)
+        enqueue(session, "upsert_entity", entity_graph_payload(entity), now=now)
     if not already:
         enqueue(session, "add_membership", {"entity_id": entity.id, "case_id": case.id}, now=now)
     return entity, involvement, created, already
@@ -671,7 +671,7 @@ def _new_link(
     )
     session.add(link)
     session.flush()
-    enqueue(session, "upsert_link", _link_payload(link), now=now)
+    enqueue(session, "upsert_link", link_graph_payload(link), now=now)
     return link
 
 

@@ -61,6 +61,8 @@ def _foreign_case(app, owner) -> dict[str, int]:
             "task_id": task.id,
             "member_id": member_id,
             "entity_id": a.entity.id,
+            "source_id": a.entity.id,
+            "target_id": b.entity.id,
             "link_id": link.id,
         }
 

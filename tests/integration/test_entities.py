@@ -47,7 +47,7 @@ def test_one_phone_in_three_spellings_is_one_entity(app, session, officer, clock
     assert second.already_in_case
     assert session.scalar(sa.select(sa.func.count()).select_from(Entity)) == 1
     ops = session.scalars(sa.select(OutboxRow.op).order_by(OutboxRow.id)).all()
-    assert ops == ["upsert_entity", "add_membership"]
+    assert ops == ["upsert_case", "upsert_entity", "add_membership"]
 
 
 def test_a_bad_value_names_the_field_and_the_rule(app, session, officer, clock):

@@ -115,3 +115,72 @@ def test_writes_succeed_while_neo4j_is_down_and_nothing_is_lost(graph_app, graph
     assert set(before + during + after) <= graph_store.inventory().case_ids
     result = graph_app.test_cli_runner().invoke(args=["graph", "check"])
     assert result.exit_code == 0, result.output
+
+
+def add(app, user, case_id, kind, raw):
+    from caseflow.entities import services as entities
+
+    with app.app_context():
+        from caseflow.extensions import db_session
+
+        session = db_session()
+        actor = actor_for(session.get(User, user.id))
+        return entities.add_entity(
+            session, actor, case_id, kind, raw, now=app.config["CLOCK"]()
+        ).entity.id
+
+
+def link(app, user, case_id, source_id, target_id, type_="CONTACTED"):
+    from caseflow.entities import services as entities
+
+    with app.app_context():
+        from caseflow.extensions import db_session
+
+        session = db_session()
+        actor = actor_for(session.get(User, user.id))
+        return entities.link_entities(
+            session,
+            actor,
+            case_id,
+            source_id=source_id,
+            target_id=target_id,
+            type=type_,
+            now=app.config["CLOCK"](),
+        ).id
+
+
+def test_the_graph_page_shows_my_entities_and_only_a_stub_for_a_hidden_case(graph_app, graph_store):
+    from tests.conftest import AuthActions
+
+    mine, theirs = make_user(graph_app, "officer"), make_user(graph_app, "officer")
+    (case_a,) = open_cases(graph_app, mine, 1)
+    (case_b,) = open_cases(graph_app, theirs, 1, start=1)
+    phone = add(graph_app, mine, case_a, "phone", "+44 7700 900123")
+    email = add(graph_app, mine, case_a, "email", "seller@example.com")
+    link(graph_app, mine, case_a, phone, email)
+    add(graph_app, theirs, case_b, "phone", "07700900123")
+    secret = add(graph_app, theirs, case_b, "email", "hidden.contact@example.org")
+    link(graph_app, theirs, case_b, phone, secret)
+
+    client = graph_app.test_client()
+    AuthActions(client, graph_app.config["CLOCK"]).login(mine)
+    page = client.get(f"/cases/{case_a}/graph/")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "+447700900123" in text and "seller@example.com" in text, text[text.find("<table") :][
+        :3000
+    ]
+    with graph_app.extensions["caseflow.sessionmaker"]() as session:
+        theirs_ref = session.get(
+            __import__("caseflow.cases.models", fromlist=["Case"]).Case, case_b
+        ).reference
+    assert f"Hit: {theirs_ref}" in text
+    assert "hidden.contact@example.org" not in text
+    expanded = client.get(f"/cases/{case_a}/graph/expand/{phone}.json").get_json()
+    assert not any(
+        n["data"].get("value") == "hidden.contact@example.org" for n in expanded["nodes"]
+    )
+    assert any(n["data"]["kind"] == "hit" for n in expanded["nodes"])
+    result = graph_app.test_cli_runner().invoke(args=["graph", "check"])
+    assert result.exit_code == 0, result.output
+    assert "4 entities" in result.output or "3 entities" in result.output

@@ -466,3 +466,28 @@ def test_a_generated_graph_is_projected_exactly(graph_store: GraphStore, neo4j_d
         sub = graph_store.neighbourhood(start, 2, visible)
         assert sub.node_ids() <= allowed
         assert all(e.case_id in visible for e in sub.edges)
+
+
+def test_case_subgraph_shows_a_visible_case_and_nothing_of_a_hidden_one(graph_store):
+    from graph.records import CaseNode, EntityNode, GraphOp, LinkEdge, Membership
+
+    ops = [
+        GraphOp.upsert_case(CaseNode(1, "CF-2026-0001", "A", "a@example.org")),
+        GraphOp.upsert_case(CaseNode(2, "CF-2026-0002", "B", "b@example.org")),
+        GraphOp.upsert_entity(EntityNode(10, "phone", "+447700900001", "+44 7700 900001")),
+        GraphOp.upsert_entity(EntityNode(11, "email", "x@example.com", "x@example.com")),
+        GraphOp.upsert_entity(EntityNode(12, "email", "hidden@example.org", "hidden")),
+        GraphOp.add_membership(Membership(10, 1)),
+        GraphOp.add_membership(Membership(11, 1)),
+        GraphOp.add_membership(Membership(10, 2)),
+        GraphOp.add_membership(Membership(12, 2)),
+        GraphOp.upsert_link(LinkEdge(100, "CONTACTED", 10, 11, 1, "confirmed", False)),
+        GraphOp.upsert_link(LinkEdge(101, "CONTACTED", 10, 12, 2, "confirmed", False)),
+    ]
+    graph_store.apply(ops)
+    sub = graph_store.case_subgraph(1, visible_case_ids=[1])
+    assert sub.node_ids() == {10, 11}
+    assert {e.id for e in sub.edges} == {100}
+    assert {h.case_reference for h in sub.hits} == {"CF-2026-0002"}
+    assert graph_store.case_subgraph(2, visible_case_ids=[1]).nodes == ()
+    assert graph_store.case_subgraph(1, visible_case_ids=[1], limit=1).truncated
