@@ -1,11 +1,13 @@
 """Imports every feature's models so Base.metadata knows all tables (migrations, tests)."""
 
+from caseflow.api.models import ApiToken
 from caseflow.audit.models import AuditEvent
 from caseflow.auth.models import RecoveryCode, User, UserSession
 from caseflow.cases.models import Case, CaseCounter, CaseJurisdiction, CaseMember, CaseTask
 from caseflow.graphsync.models import OutboxRow
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "Case",
     "CaseCounter",
