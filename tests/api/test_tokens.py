@@ -61,7 +61,9 @@ def test_an_expired_token_gets_401_and_the_refusal_is_audited(app, client, clock
     clock.advance(days=1)
     assert client.get("/api/v1/cases", headers=bearer(secret)).status_code == 401
     denied = db.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "token.use", AuditEvent.outcome == "denied")
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "token.use", AuditEvent.outcome == "denied"
+        )
     ).one()
     assert denied.details["reason"] == "expired"
     db.rollback()
@@ -115,7 +117,9 @@ def test_the_cli_issues_a_token_printed_once_that_works(app, client, runner, off
     secret = result.output.strip().splitlines()[-1]
     assert secret.startswith("cfp_")
     response = client.post(
-        "/api/v1/cases", json={"title": "From CI", "lead_jurisdiction": "DE"}, headers=bearer(secret)
+        "/api/v1/cases",
+        json={"title": "From CI", "lead_jurisdiction": "DE"},
+        headers=bearer(secret),
     )
     assert response.status_code == 201
     listed = runner.invoke(args=["token", "list", "--user", officer.username])
@@ -178,6 +182,7 @@ def test_nobody_revokes_another_users_token(app, client, runner, auth, db, offic
     csrf = csrf_token(client, "/settings/tokens/")
     response = client.post(f"/settings/tokens/{token_id}/revoke", data={"csrf_token": csrf})
     assert response.status_code == 404
-    assert client.application.test_client().get(
-        "/api/v1/cases", headers=bearer(secret)
-    ).status_code == 200
+    assert (
+        client.application.test_client().get("/api/v1/cases", headers=bearer(secret)).status_code
+        == 200
+    )

@@ -190,11 +190,11 @@ class Operation:
 
     @property
     def error_statuses(self) -> list[int]:
-        statuses = {401, 403}
+        # 400 everywhere: bad input, a bad query parameter, a too-short purpose header, or a
+        # rule a service enforces (e.g. "The owner cannot be removed.").
+        statuses = {400, 401, 403}
         if self.path_params:
             statuses.add(404)
-        if self.request is not None or self.paginated:
-            statuses.add(400)
         if self.request is not None:
             statuses |= {413, 415}
         return sorted(statuses)
