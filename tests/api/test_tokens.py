@@ -37,6 +37,12 @@ def test_a_valid_token_reads_my_cases_and_its_use_is_audited(app, client, db, of
     assert ("case.list", "success", officer.id) in actions
     use = next(e for e in events if e.action == "token.use")
     assert use.details["operation"] == "GET /api/v1/cases"
+    db.rollback()
+    client.get(f"/api/v1/cases/{case_id}/tasks", headers=bearer(secret))
+    last = db.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "token.use").order_by(AuditEvent.seq)
+    ).all()[-1]
+    assert last.details["operation"] == "GET /api/v1/cases/{case_id}/tasks"
     assert db.scalars(sa.select(ApiToken)).one().last_used_at is not None
     db.rollback()
 

@@ -63,6 +63,7 @@ def _load_token_user(req) -> Any:
     if scheme.lower() != "bearer" or not secret.strip():
         return None
     rule = req.url_rule.rule if req.url_rule is not None else req.path
+    rule = re.sub(r"<(?:[^:>]*:)?(\w+)>", r"{\1}", rule)  # "/cases/{case_id}", as documented
     try:
         use = token_services.authenticate_token(
             db_session(),
