@@ -64,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from caseflow.api.views import bp as api_tokens_bp
     from caseflow.auth.views import bp as auth_bp
     from caseflow.cases.views import bp as cases_bp
+    from caseflow.entities.views import bp as entities_bp
     from caseflow.web import init_app as init_web
 
     init_web(app)
@@ -72,5 +73,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_v1_bp)
     app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(entities_bp)
     cli.init_app(app)
     return app

@@ -4,6 +4,7 @@ from caseflow.api.models import ApiToken
 from caseflow.audit.models import AuditEvent
 from caseflow.auth.models import RecoveryCode, User, UserSession
 from caseflow.cases.models import Case, CaseCounter, CaseJurisdiction, CaseMember, CaseTask
+from caseflow.entities.models import CaseEntity, Entity, Link, Observation
 from caseflow.graphsync.models import OutboxRow
 
 __all__ = [
@@ -11,9 +12,13 @@ __all__ = [
     "AuditEvent",
     "Case",
     "CaseCounter",
+    "CaseEntity",
     "CaseJurisdiction",
     "CaseMember",
     "CaseTask",
+    "Entity",
+    "Link",
+    "Observation",
     "OutboxRow",
     "RecoveryCode",
     "User",

@@ -18,7 +18,7 @@ def _templates(tmp_path_factory):
         found["postgresql"] = PostgresTemplates(PG_URL)
     yield found
     if PG_URL:
-        found["postgresql"].admin.dispose()
+        found["postgresql"].close()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -40,7 +40,9 @@ class PostgresTemplates:
     def __init__(self, admin_url: str) -> None:
         self.admin_url = make_url(admin_url)
         self.base = self.admin_url.database or "caseflow_test"
-        self.template = f"{self.base}_tpl"
+        # Per process: engineers and CI jobs sharing one server must not drop each other's
+        # template (a fixed name let one suite's migrations vanish under another's).
+        self.template = f"{self.base}_tpl_{os.getpid()}"
         self.admin = sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
         with self.admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
@@ -63,3 +65,8 @@ class PostgresTemplates:
         name = make_url(url).database
         with self.admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+        self.admin.dispose()

@@ -126,6 +126,8 @@ def edit(case_id: int):
 @bp.route("/<int:case_id>/members", methods=["POST"])
 @requires("case.work")
 def add_member(case_id: int):
+    # Access first: an outsider's invalid form must be refused, not answered with flashes.
+    services.case_for(db_session(), current_actor(), case_id, write=True)
     form = MemberForm()
     if form.validate_on_submit():
         try:
@@ -162,6 +164,8 @@ def remove_member(case_id: int, member_id: int):
 @bp.route("/<int:case_id>/tasks", methods=["POST"])
 @requires("case.work")
 def add_task(case_id: int):
+    # Access first: an outsider's invalid form must be refused, not answered with flashes.
+    services.case_for(db_session(), current_actor(), case_id, write=True)
     form = TaskForm()
     if form.validate_on_submit():
         try:

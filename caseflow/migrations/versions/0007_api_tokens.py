@@ -1,7 +1,7 @@
 """API personal access tokens (hashed at rest, scoped, expiring, revocable).
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-28 20:56:03.493018
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import caseflow.db
 
 revision = "0007"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

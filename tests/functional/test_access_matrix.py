@@ -1,0 +1,108 @@
+"""Access-control matrix generated from the URL map: every case-scoped endpoint (any rule with
+a `case_id` argument, now and in future) x every role x a case the user is not a member of.
+
+Non-members are refused (403 or 404); supervisors without a stated purpose are sent to the
+purpose page. Other URL arguments get real ids from the foreign case, so a refusal cannot be
+an accident of a missing object.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from caseflow.auth.models import User
+from caseflow.auth.services import actor_for
+from caseflow.cases import services as case_services
+from caseflow.cases.models import CaseMember, CaseTask
+from caseflow.entities import services as entity_services
+from tests.factories import make_user
+from tests.helpers import form_inputs
+
+# Endpoints that are the way in for a supervisor, not case content.
+PURPOSE_ENDPOINTS = {"cases.purpose"}
+
+
+def _foreign_case(app, owner) -> dict[str, int]:
+    """A case with one object of each kind, owned by someone else; ids by URL argument name."""
+    with app.app_context():
+        from caseflow.extensions import db_session
+
+        session = db_session()
+        actor = actor_for(session.get(User, owner.id))
+        now = app.config["CLOCK"]()
+        case = case_services.open_case(
+            session, actor, title="Foreign", summary="", lead_jurisdiction="GB", now=now
+        )
+        task = case_services.add_task(session, actor, case.id, title="Task", now=now)
+        colleague = make_user(app, "officer")
+        case_services.add_member(
+            session, actor, case.id, username=colleague.username, role="analyst", now=now
+        )
+        member_id = session.scalar(
+            sa.select(CaseMember.id).where(
+                CaseMember.case_id == case.id, CaseMember.user_id == colleague.id
+            )
+        )
+        a = entity_services.add_entity(session, actor, case.id, "phone", "+447700900123", now=now)
+        b = entity_services.add_entity(session, actor, case.id, "email", "x@example.com", now=now)
+        link = entity_services.link_entities(
+            session,
+            actor,
+            case.id,
+            source_id=a.entity.id,
+            target_id=b.entity.id,
+            type="CONTACTED",
+            now=now,
+        )
+        assert isinstance(session.get(CaseTask, task.id), CaseTask)
+        return {
+            "case_id": case.id,
+            "task_id": task.id,
+            "member_id": member_id,
+            "entity_id": a.entity.id,
+            "link_id": link.id,
+        }
+
+
+def case_scoped_rules(app):
+    # /api/ routes take bearer tokens only (a cookie gets 401): tests/api/test_access_matrix.py
+    rules = [
+        r
+        for r in app.url_map.iter_rules()
+        if "case_id" in r.arguments and not r.rule.startswith("/api/")
+    ]
+    assert len(rules) > 10  # the generator found the case routes
+    return rules
+
+
+def _token(client) -> str:
+    # any page with a form carries the session's CSRF token (the logout button)
+    return form_inputs(client.get("/").get_data(as_text=True))["csrf_token"]
+
+
+@pytest.mark.parametrize("role", ["officer", "liaison", "supervisor", "admin"])
+def test_every_case_scoped_endpoint_refuses_a_non_member(app, auth, client, role):
+    ids = _foreign_case(app, make_user(app, "officer"))
+    user = make_user(app, role)
+    auth.login(user)
+    token = _token(client)
+    checked = 0
+    for rule in case_scoped_rules(app):
+        missing = set(rule.arguments) - set(ids)
+        assert not missing, f"give a realistic id for {missing} in {rule.rule}"
+        path = rule.build({k: ids[k] for k in rule.arguments})[1]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            data = {"csrf_token": token} if method == "POST" else None
+            response = client.open(path, method=method, data=data)
+            where = f"{role} {method} {rule.rule} -> {response.status_code}"
+            if role == "supervisor" and rule.endpoint in PURPOSE_ENDPOINTS:
+                assert response.status_code in (200, 400), where
+            elif role == "supervisor":
+                assert response.status_code == 302, where
+                assert f"/cases/{ids['case_id']}/purpose" in response.headers["Location"], where
+            else:
+                assert response.status_code in (403, 404), where
+                assert "Foreign" not in response.get_data(as_text=True), where
+            checked += 1
+    assert checked > 10
