@@ -72,6 +72,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from caseflow import cli
     from caseflow.admin.views import bp as admin_bp
     from caseflow.analysis.views import bp as analysis_bp
+    from caseflow.api.v1 import bp as api_v1_bp
+    from caseflow.api.views import bp as api_tokens_bp
     from caseflow.auth.views import bp as auth_bp
     from caseflow.cases.views import bp as cases_bp
     from caseflow.entities.views import bp as entities_bp
@@ -82,6 +84,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(analysis_bp)
+    app.register_blueprint(api_v1_bp)
+    app.register_blueprint(api_tokens_bp)
     app.register_blueprint(entities_bp)
     cli.init_app(app)
     return app

@@ -274,6 +274,65 @@ def graph_check() -> None:
     )
 
 
+# --- API tokens ------------------------------------------------------------------------------
+
+
+@click.group("token")
+def token_group() -> None:
+    """Personal access tokens for the JSON API."""
+
+
+@token_group.command("create")
+@click.option("--user", "username", required=True)
+@click.option("--name", required=True, help="What the token is for")
+@click.option("--scope", type=click.Choice(["read", "write"]), default="read", show_default=True)
+@click.option("--days", type=int, default=30, show_default=True, help="Lifetime, 1-90 days")
+@with_appcontext
+@_domain_errors
+def token_create(username: str, name: str, scope: str, days: int) -> None:
+    """Issue a token for USER and print its secret (shown once, stored only as a hash)."""
+    from caseflow.api import services
+
+    token, secret = services.create_token(
+        _session(),
+        _cli_actor(),
+        user_id=_user_id(username),
+        name=name,
+        scope=scope,
+        days=days,
+        now=_now(),
+    )
+    click.echo(
+        f"Token {token.id} for {username} ({token.scopes}), expires {token.expires_at:%Y-%m-%d}."
+    )
+    click.echo(secret)
+
+
+@token_group.command("revoke")
+@click.argument("token_id", type=int)
+@with_appcontext
+@_domain_errors
+def token_revoke(token_id: int) -> None:
+    """Revoke token TOKEN_ID at once."""
+    from caseflow.api import services
+
+    services.revoke_token(_session(), _cli_actor(), token_id, now=_now())
+    click.echo(f"Token {token_id} revoked.")
+
+
+@token_group.command("list")
+@click.option("--user", "username", required=True)
+@with_appcontext
+@_domain_errors
+def token_list(username: str) -> None:
+    """List a user's tokens (never their secrets)."""
+    from caseflow.api import services
+
+    for t in services.list_tokens(_session(), _cli_actor(), user_id=_user_id(username)):
+        state = services.token_state(t, _now())
+        click.echo(f"{t.id:5} {t.name:24} {t.scopes:10} {state:8} expires {t.expires_at:%Y-%m-%d}")
+
+
 # --- demo ------------------------------------------------------------------------------------
 
 
@@ -347,5 +406,13 @@ def entities_import(case_ref: str, csv_file: str, skip_bad: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_group, user_group, audit_group, graph_group, demo_group, entities_group):
+    for group in (
+        db_group,
+        user_group,
+        audit_group,
+        graph_group,
+        token_group,
+        demo_group,
+        entities_group,
+    ):
         app.cli.add_command(group)

@@ -1,5 +1,6 @@
 """Imports every feature's models so Base.metadata knows all tables (migrations, tests)."""
 
+from caseflow.api.models import ApiToken
 from caseflow.audit.models import AuditEvent
 from caseflow.auth.models import RecoveryCode, User, UserSession
 from caseflow.cases.models import Case, CaseCounter, CaseJurisdiction, CaseMember, CaseTask
@@ -7,6 +8,7 @@ from caseflow.entities.models import CaseEntity, Entity, Link, Observation
 from caseflow.graphsync.models import OutboxRow
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "Case",
     "CaseCounter",

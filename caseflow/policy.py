@@ -94,6 +94,22 @@ def can_manage_members(actor: Actor, *, member_role: str | None) -> bool:
     return actor.is_system or member_role == "owner"
 
 
+# --- API tokens ------------------------------------------------------------------------------
+
+# Methods that change something need a token with the "write" scope.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def can_manage_token(actor: Actor, *, owner_id: int) -> bool:
+    """A user manages only their own tokens; the CLI (system) manages anyone's."""
+    return actor.is_system or actor.user_id == owner_id
+
+
+def token_allows(scopes: frozenset[str], method: str) -> bool:
+    """Read tokens may only read; writing needs the "write" scope."""
+    return "write" in scopes if method.upper() not in SAFE_METHODS else "read" in scopes
+
+
 # --- entities: victims and cross-case hits -----------------------------------------------------
 
 # Kinds that never produce cross-case hits: people (LED Art. 6 data subjects) and shared

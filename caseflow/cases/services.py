@@ -170,6 +170,38 @@ def member_case_ids(session: Session, actor: Actor) -> frozenset[int]:
     )
 
 
+def list_cases(
+    session: Session, actor: Actor, *, offset: int = 0, limit: int = 25
+) -> tuple[list[Case], int]:
+    """The actor's member cases, most recently updated first, one page of them, and the total.
+
+    Audited as one consultation (the page's case ids), since titles are case content.
+    """
+    policy.require_permission(actor, "case.work")
+    ids = member_case_ids(session, actor)
+    if not ids:
+        return [], 0
+    cases = list(
+        session.scalars(
+            sa.select(Case)
+            .where(Case.id.in_(ids))
+            .options(selectinload(Case.jurisdictions), selectinload(Case.owner))
+            .order_by(Case.updated_at.desc(), Case.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+    record_event(
+        session,
+        actor,
+        "case.list",
+        category="consultation",
+        details={"case_ids": [c.id for c in cases]},
+    )
+    session.commit()
+    return cases, len(ids)
+
+
 def case_for(session: Session, actor: Actor, case_id: int, *, write: bool = False) -> Case:
     """Load a case the actor may read (or change); no audit here, callers record theirs."""
     case = session.get(Case, case_id)
@@ -231,6 +263,8 @@ def update_case(
             raise ValidationError(f"Priority: one of {', '.join(PRIORITIES)}.", field="priority")
         if name == "title" and not value:
             raise ValidationError("Title: required.", field="title")
+        if name == "title" and len(value) > 200:
+            raise ValidationError("Title: at most 200 characters.", field="title")
         if getattr(case, name) != value:
             setattr(case, name, value)
             changed.append(name)

@@ -82,6 +82,8 @@ def remember_purpose(case_id: int, purpose: str) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    if _wants_json():
+        return None  # the API takes bearer tokens only: a browser cookie is no credential there
     token = session.get("sid")
     if not token:
         return None
@@ -110,7 +112,11 @@ def _guard() -> Response | None:
     if current_user.is_authenticated:
         return None
     if _wants_json():
-        return _json_error(401, "unauthenticated", "Authentication required.")
+        response = _json_error(
+            401, "unauthenticated", "Send a valid token: Authorization: Bearer cfp_..."
+        )
+        response.headers["WWW-Authenticate"] = 'Bearer realm="caseflow"'
+        return response
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
@@ -150,10 +156,12 @@ def _error_page(status: int, title: str, message: str) -> tuple[str, int] | Resp
     if _wants_json():
         codes = {
             400: "bad_request",
+            401: "unauthenticated",
             403: "forbidden",
             404: "not_found",
             405: "method_not_allowed",
             413: "too_large",
+            415: "unsupported_media_type",
             500: "server_error",
         }
         return _json_error(status, codes.get(status, "error"), message)
@@ -176,9 +184,14 @@ def _handle_http(exc: HTTPException):
         404: ("Not found", "There is nothing at this address, or you cannot see it."),
         405: ("Not allowed", "This action is not available here."),
         413: ("Too large", "The upload is larger than this installation accepts."),
+        415: ("Unsupported media type", "Send JSON with Content-Type: application/json."),
     }
     title, message = titles.get(exc.code or 500, ("Error", exc.description or "Error"))
-    return _error_page(exc.code or 500, title, message)
+    result = _error_page(exc.code or 500, title, message)
+    if isinstance(result, Response) and exc.code == 405:
+        result.headers.update(exc.get_headers())  # keeps Allow
+        result.headers["Content-Type"] = "application/json"
+    return result
 
 
 def _handle_csrf(exc: CSRFError):

@@ -1,0 +1,1 @@
+"""The JSON API: personal access tokens (models, services, settings page) and `/api/v1`."""

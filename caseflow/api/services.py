@@ -1,0 +1,227 @@
+"""Personal access tokens: issue, list, revoke, and authenticate a bearer secret.
+
+A token is "cfp_" + 256 random bits (URL-safe base64). Only its SHA-256 is stored, so a
+database leak yields no usable token. Every use is audited ("token.use", security), failures
+too. Must not import flask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from caseflow import policy
+from caseflow.actor import Actor
+from caseflow.api.models import SCOPES, ApiToken
+from caseflow.audit.services import record_event
+from caseflow.auth.models import User
+from caseflow.clock import as_utc, rfc3339
+from caseflow.errors import AuthenticationError, NotFoundError, ValidationError
+
+PREFIX = "cfp_"
+MAX_DAYS = 90
+MAX_ACTIVE_TOKENS = 20
+REFUSED_MESSAGE = "Invalid, expired or revoked token."
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    """The outcome of authenticating a bearer secret: whose it is and what it may do."""
+
+    user: User
+    token_id: int
+    scopes: frozenset[str]
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def new_secret() -> str:
+    return PREFIX + secrets.token_urlsafe(32)
+
+
+def _audit(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    token: ApiToken | None,
+    *,
+    now: datetime,
+    outcome: str = "success",
+    details: dict | None = None,
+    ip: str | None = None,
+    request_id: str | None = None,
+) -> None:
+    record_event(
+        session,
+        actor,
+        action,
+        category="security",
+        outcome=outcome,
+        object_type="api_token" if token else None,
+        object_id=token.id if token else None,
+        details=details,
+        ip=ip,
+        request_id=request_id,
+        now=now,
+    )
+
+
+def create_token(
+    session: Session,
+    actor: Actor,
+    *,
+    user_id: int,
+    name: str,
+    scope: str,
+    days: int,
+    now: datetime,
+) -> tuple[ApiToken, str]:
+    """Issue a token for `user_id`; returns the row and the secret (shown once, never stored).
+
+    `scope` "read" grants reading; "write" grants reading and writing. The token expires
+    after `days` (1 to 90). Users issue their own tokens; the CLI may issue anyone's.
+    """
+    if not policy.can_manage_token(actor, owner_id=user_id):
+        raise NotFoundError("No such user.")
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise ValidationError("User: no active account.", field="user")
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("Name: required.", field="name")
+    if len(name) > 64:
+        raise ValidationError("Name: at most 64 characters.", field="name")
+    if scope not in SCOPES:
+        raise ValidationError("Scope: read or write.", field="scope")
+    if not 1 <= days <= MAX_DAYS:
+        raise ValidationError(f"Expires in: between 1 and {MAX_DAYS} days.", field="days")
+    active = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ApiToken)
+        .where(
+            ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now
+        )
+    )
+    if (active or 0) >= MAX_ACTIVE_TOKENS:
+        raise ValidationError(
+            f"Name: at most {MAX_ACTIVE_TOKENS} active tokens; revoke one first.", field="name"
+        )
+    secret = new_secret()
+    token = ApiToken(
+        user_id=user_id,
+        name=name,
+        token_hash=hash_token(secret),
+        scopes="read write" if scope == "write" else "read",
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    session.add(token)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "token.create",
+        token,
+        now=now,
+        details={
+            "user_id": user_id,
+            "scopes": token.scopes,
+            "expires_at": rfc3339(token.expires_at),
+        },
+    )
+    session.commit()
+    return token, secret
+
+
+def list_tokens(session: Session, actor: Actor, *, user_id: int) -> list[ApiToken]:
+    """A user's tokens, newest first (revoked and expired included, for the record)."""
+    if not policy.can_manage_token(actor, owner_id=user_id):
+        raise NotFoundError("No such user.")
+    return list(
+        session.scalars(
+            sa.select(ApiToken)
+            .where(ApiToken.user_id == user_id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(session: Session, actor: Actor, token_id: int, *, now: datetime) -> ApiToken:
+    """Revoke a token at once (its next use gets 401). Revoking twice changes nothing."""
+    token = session.get(ApiToken, token_id)
+    if token is None or not policy.can_manage_token(actor, owner_id=token.user_id):
+        raise NotFoundError("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = now
+        _audit(session, actor, "token.revoke", token, now=now, details={"user_id": token.user_id})
+        session.commit()
+    return token
+
+
+def token_state(token: ApiToken, now: datetime) -> str:
+    if token.revoked_at is not None:
+        return "revoked"
+    if as_utc(token.expires_at) <= now:
+        return "expired"
+    return "active"
+
+
+def authenticate_token(
+    session: Session,
+    secret: str,
+    *,
+    now: datetime,
+    operation: str,
+    ip: str | None = None,
+    request_id: str | None = None,
+) -> TokenUse:
+    """Accept an active token of an active user, or raise AuthenticationError (generic message).
+
+    Each call is audited: "token.use" with the operation ("GET /api/v1/cases/{case_id}"),
+    outcome success, or denied with the reason when a known token is expired or revoked, or
+    failure for an unknown secret. The service records of the request share its request id.
+    Commits.
+    """
+    token = None
+    if secret.startswith(PREFIX) and len(secret) <= 128:
+        token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None:
+        _audit(
+            session,
+            None,
+            "token.use",
+            None,
+            now=now,
+            outcome="failure",
+            details={"operation": operation, "reason": "unknown"},
+            ip=ip,
+            request_id=request_id,
+        )
+        session.commit()
+        raise AuthenticationError(REFUSED_MESSAGE)
+    user = token.user
+    owner = Actor(user.id, user.username, user.role, ip, request_id)
+    state = token_state(token, now) if user.active else "inactive-user"
+    if state != "active":
+        _audit(
+            session,
+            owner,
+            "token.use",
+            token,
+            now=now,
+            outcome="denied",
+            details={"operation": operation, "reason": state},
+        )
+        session.commit()
+        raise AuthenticationError(REFUSED_MESSAGE)
+    token.last_used_at = now
+    _audit(session, owner, "token.use", token, now=now, details={"operation": operation})
+    session.commit()
+    return TokenUse(user=user, token_id=token.id, scopes=token.scope_set)

@@ -1,0 +1,66 @@
+"""API test helpers: issue tokens, open cases, add members directly through the services."""
+
+from __future__ import annotations
+
+from caseflow.auth.models import User
+from caseflow.auth.services import actor_for
+
+
+def _session(app):
+    from caseflow.extensions import db_session
+
+    return db_session()
+
+
+def issue_token(app, user, *, scope: str = "write", days: int = 30, name: str = "script") -> str:
+    from caseflow.api.services import create_token
+
+    with app.app_context():
+        session = _session(app)
+        actor = actor_for(session.get(User, user.id))
+        _token, secret = create_token(
+            session,
+            actor,
+            user_id=user.id,
+            name=name,
+            scope=scope,
+            days=days,
+            now=app.config["CLOCK"](),
+        )
+        return secret
+
+
+def bearer(secret: str, **extra: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}", **extra}
+
+
+def open_case(app, user, title: str = "Case", lead: str = "GB") -> int:
+    from caseflow.cases import services
+
+    with app.app_context():
+        session = _session(app)
+        case = services.open_case(
+            session,
+            actor_for(session.get(User, user.id)),
+            title=title,
+            summary="Fictional.",
+            lead_jurisdiction=lead,
+            now=app.config["CLOCK"](),
+        )
+        return case.id
+
+
+def add_member(app, owner, case_id: int, member, role: str = "investigator") -> int:
+    from caseflow.cases import services
+
+    with app.app_context():
+        session = _session(app)
+        row = services.add_member(
+            session,
+            actor_for(session.get(User, owner.id)),
+            case_id,
+            username=member.username,
+            role=role,
+            now=app.config["CLOCK"](),
+        )
+        return row.id
