@@ -14,6 +14,9 @@ from werkzeug.sansio.multipart import NEED_DATA, Data, Epilogue, Field, File, Mu
 
 READ_SIZE = 1 << 20
 MAX_FIELD_BYTES = 64 * 1024  # text fields are short; refuse anything larger before the file
+# The decoder buffers what it has not yet turned into events; a body without boundaries
+# would otherwise pile up in memory.
+MAX_BUFFERED = 4 * READ_SIZE
 MAX_PARTS = 64
 
 
@@ -68,7 +71,9 @@ class StreamingForm:
         if not boundary:
             raise MalformedUpload("multipart boundary missing")
         self._body = body
-        self._decoder = MultipartDecoder(boundary, MAX_FIELD_BYTES, max_parts=MAX_PARTS)
+        # No max_form_memory_size: werkzeug applies it to every buffered chunk, file data
+        # included; field sizes are limited in read_fields and the buffer in _next instead.
+        self._decoder = MultipartDecoder(boundary, max_parts=MAX_PARTS)
         self._eof = False
 
     def _next(self):
@@ -78,6 +83,8 @@ class StreamingForm:
                 return event
             if self._eof:
                 raise MalformedUpload("the upload ended before the form was complete")
+            if len(self._decoder.buffer) > MAX_BUFFERED:
+                raise MalformedUpload("no multipart boundary where one was expected")
             chunk = self._body.read(READ_SIZE)
             if not chunk:
                 self._eof = True
