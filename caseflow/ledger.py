@@ -99,12 +99,24 @@ def append(session: Session, entry: T) -> T:
     last = session.execute(
         sa.select(model.seq, model.entry_hash).order_by(model.seq.desc()).limit(1)
     ).first()
+    _apply_defaults(entry)
     entry.seq = 1 if last is None else last.seq + 1
     entry.prev_hash = GENESIS_HASH if last is None else last.entry_hash
     entry.entry_hash = entry_hash(entry.ledger_record())
     session.add(entry)
     session.flush()
     return entry
+
+
+def _apply_defaults(entry: LedgerMixin) -> None:
+    """Fill unset fields with their column's Python default before hashing: the INSERT would
+    apply it anyway, and the hash must cover the bytes that are stored."""
+    columns = sa.inspect(type(entry)).columns
+    for name in entry.LEDGER_FIELDS:
+        column = columns.get(name)
+        default = column.default if column is not None else None
+        if getattr(entry, name) is None and default is not None and default.is_scalar:
+            setattr(entry, name, default.arg)
 
 
 @dataclass(frozen=True)
