@@ -62,7 +62,7 @@ def _panel(session, actor, case):
     mine = case_services.membership(session, actor, case.id)
     return {
         "case": case,
-        "items": services.items_for_case(session, actor, case),
+        "evidence": services.items_for_case(session, actor, case),
         "can_write": mine is not None,
     }
 

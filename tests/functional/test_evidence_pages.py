@@ -73,8 +73,13 @@ def test_case_panel_lists_hashes_and_never_renders_evidence_images(app, auth, cl
     case_id, _ = new_case(app, officer)
     auth.login(officer)
     upload(client, case_id)
-    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert hashlib.sha256(PNG).hexdigest() in page
+    empty_case, _ = new_case(app, officer, title="No evidence yet")
+    empty = client.get(f"/cases/{empty_case}")
+    assert empty.status_code == 200 and "No evidence registered yet" in empty.get_data(as_text=True)
+    response = client.get(f"/cases/{case_id}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert hashlib.sha256(PNG).hexdigest() in page and "/E-0001" in page
     assert "<img" not in page
     item_page = client.get("/evidence/1").get_data(as_text=True)
     assert "<img" not in item_page and "Custody timeline" in item_page

@@ -28,9 +28,6 @@ def tsa_dir(tmp_path_factory) -> Path:
     """A root CA and a TSA certificate (critical EKU timeStamping), and tsa.cnf embedding only
     the signer certificate (rfc3161-client refuses unsorted multi-certificate sets)."""
     d = tmp_path_factory.mktemp("tsa")
-    (d / "ca.ext").write_text(
-        "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
-    )
     (d / "tsa.ext").write_text(
         "basicConstraints=critical,CA:FALSE\nextendedKeyUsage=critical,timeStamping\n"
         "keyUsage=critical,digitalSignature,nonRepudiation\n"
