@@ -5,7 +5,9 @@ from caseflow.audit.models import AuditEvent
 from caseflow.auth.models import RecoveryCode, User, UserSession
 from caseflow.cases.models import Case, CaseCounter, CaseJurisdiction, CaseMember, CaseTask
 from caseflow.entities.models import CaseEntity, Entity, Link, Observation
+from caseflow.evidence.models import CustodyEvent, EvidenceItem, IntegrityAlarm
 from caseflow.graphsync.models import OutboxRow
+from caseflow.ledger import LedgerTreeHead
 
 __all__ = [
     "ApiToken",
@@ -16,7 +18,11 @@ __all__ = [
     "CaseJurisdiction",
     "CaseMember",
     "CaseTask",
+    "CustodyEvent",
     "Entity",
+    "EvidenceItem",
+    "IntegrityAlarm",
+    "LedgerTreeHead",
     "Link",
     "Observation",
     "OutboxRow",

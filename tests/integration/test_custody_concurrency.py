@@ -1,0 +1,90 @@
+"""Concurrent appends from several processes on PostgreSQL: one valid chain and tree.
+
+8 processes x 250 custody events (each its own transaction, some signing tree heads too);
+skipped unless CASEFLOW_TEST_DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from caseflow import ledger
+from caseflow.actor import Actor
+from caseflow.evidence import services
+from caseflow.evidence.models import CustodyEvent
+from caseflow.extensions import db_session
+from tests.dbs import PG_URL
+from tests.functional.test_cases import new_case
+
+PROCESSES = 8
+APPENDS = 250
+
+
+def _worker(url: str, instance: str, item_id: int, case_id: int, worker: int) -> int:
+    from caseflow.clock import utcnow
+    from caseflow.db import make_engine, make_sessionmaker
+
+    engine = make_engine(url)
+    session = make_sessionmaker(engine)()
+    signer = ledger.load_or_create_signer(instance, "caseflow.invalid", "caseflow.invalid")
+    try:
+        for n in range(APPENDS):
+            now = utcnow()
+            ledger.append(
+                session,
+                CustodyEvent(
+                    event_id=str(uuid.uuid4()), case_id=case_id, item_id=item_id,
+                    case_reference="CF-2026-0001", exhibit_number="CF-2026-0001/E-0001",
+                    root_exhibit_number="CF-2026-0001/E-0001", evidence_sha256=None,
+                    action="accessed", actor={"name": f"worker {worker}"}, ts_utc=now,
+                    recorded_at=now, purpose=f"load {worker}/{n}",
+                ),
+            )  # fmt: skip
+            if n % 50 == 49:
+                ledger.sign_tree_head(session, CustodyEvent, signer, now)
+            session.commit()
+    finally:
+        session.close()
+        engine.dispose()
+    return APPENDS
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs CASEFLOW_TEST_DATABASE_URL (PostgreSQL)")
+def test_eight_processes_appending_concurrently_make_one_valid_chain_and_tree(
+    app, officer, clock, database_url
+):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the PostgreSQL run covers this")
+    case_id, _ = new_case(app, officer)
+    with app.app_context():
+        session = db_session()
+        actor = Actor(officer.id, officer.username, "officer")
+        details = services.ItemDetails(
+            description="x", acquired_by="DC Example", acquired_at=clock() - timedelta(hours=1)
+        )
+        item = services.upload_file(
+            session, actor, case_id, io.BytesIO(b"x"), store=app.extensions["caseflow.blobstore"],
+            max_bytes=10, filename="x", media_type=None, details=details, now=clock(),
+        )  # fmt: skip
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(PROCESSES) as pool:
+        done = pool.starmap(
+            _worker,
+            [(database_url, app.instance_path, item.id, case_id, w) for w in range(PROCESSES)],
+        )
+    assert sum(done) == PROCESSES * APPENDS
+    with app.app_context():
+        session = db_session()
+        chain = ledger.verify_chain(session, CustodyEvent)
+        assert chain.ok and chain.entries == PROCESSES * APPENDS + 1
+        seqs = session.scalars(sa.select(CustodyEvent.seq).order_by(CustodyEvent.seq)).all()
+        assert seqs == list(range(1, PROCESSES * APPENDS + 2))
+        heads = ledger.verify_tree_heads(session, CustodyEvent, ledger.default_signer())
+        assert heads.ok, heads.problems
+        assert heads.heads == PROCESSES * APPENDS // 50
