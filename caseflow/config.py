@@ -52,7 +52,23 @@ def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, 
         # Largest upload accepted, in bytes (evidence files).
         "MAX_CONTENT_LENGTH": int(_env(environ, "MAX_UPLOAD_BYTES", str(2 * 1024**3))),
         "DEBUG": _env(environ, "DEBUG", "0") == "1",
+        # Signs packet PDFs: a PKCS#12 file and its password in production; unset, a
+        # self-signed certificate is generated into the instance folder at first use.
+        "SIGNING_P12": _env(environ, "SIGNING_P12"),
+        "SIGNING_P12_PASSWORD": _env(environ, "SIGNING_P12_PASSWORD"),
+        # Bilateral MLA treaties the agency has, for the legal-basis resolver:
+        # "GB-US=UK-US MLAT 1994;DE-US=Germany-US MLAT 2003" (either order of the pair).
+        "BILATERAL_TREATIES": _treaties(_env(environ, "BILATERAL_TREATIES", "") or ""),
     }
+
+
+def _treaties(text: str) -> dict[str, str]:
+    out = {}
+    for item in text.split(";"):
+        pair, _, name = item.partition("=")
+        if pair.strip() and name.strip():
+            out[pair.strip().upper()] = name.strip()
+    return out
 
 
 def _secret(environ: Mapping[str, str], name: str, instance_path: Path, production: bool) -> str:

@@ -4,6 +4,7 @@ from caseflow.audit.models import AuditEvent
 from caseflow.auth.models import RecoveryCode, User, UserSession
 from caseflow.cases.models import Case, CaseCounter, CaseJurisdiction, CaseMember, CaseTask
 from caseflow.graphsync.models import OutboxRow
+from caseflow.mla.models import MlaAnnex, MlaIdentifier, MlaOffence, MlaRequest
 
 __all__ = [
     "AuditEvent",
@@ -12,6 +13,10 @@ __all__ = [
     "CaseJurisdiction",
     "CaseMember",
     "CaseTask",
+    "MlaAnnex",
+    "MlaIdentifier",
+    "MlaOffence",
+    "MlaRequest",
     "OutboxRow",
     "RecoveryCode",
     "User",

@@ -92,3 +92,8 @@ def check_purpose(purpose: str) -> str:
 
 def can_manage_members(actor: Actor, *, member_role: str | None) -> bool:
     return actor.is_system or member_role == "owner"
+
+
+def may_approve_request(actor: Actor, *, author_id: int | None) -> bool:
+    """Four eyes: an MLA request is approved (or returned) by a supervisor who did not write it."""
+    return has_permission(actor, "request.approve") and actor.user_id not in (None, author_id)
