@@ -55,6 +55,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.teardown_appcontext(close_db_session)
 
+    _init_evidence(app, instance_path)
+
     csrf.init_app(app)
     login_manager.init_app(app)
 
@@ -62,11 +64,27 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from caseflow.admin.views import bp as admin_bp
     from caseflow.auth.views import bp as auth_bp
     from caseflow.cases.views import bp as cases_bp
+    from caseflow.evidence.views import bp as evidence_bp
     from caseflow.web import init_app as init_web
 
     init_web(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(evidence_bp)
     cli.init_app(app)
     return app
+
+
+def _init_evidence(app: Flask, instance_path: Path) -> None:
+    """The evidence store (stale upload temp files removed) and the ledgers' signing key."""
+    from caseflow import ledger
+    from caseflow.evidence.blobstore import BlobStore
+
+    store = BlobStore(Path(app.config["DATA_DIR"]))
+    store.clean_temp(app.config["UPLOAD_TEMP_GRACE_SECONDS"])
+    app.extensions["caseflow.blobstore"] = store
+    origin = app.config["LEDGER_ORIGIN"]
+    signer = ledger.load_or_create_signer(instance_path, origin, origin)
+    app.extensions["caseflow.ledger_signer"] = signer
+    ledger.set_default_signer(signer)

@@ -59,6 +59,18 @@ def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, 
         # Bilateral MLA treaties the agency has, for the legal-basis resolver:
         # "GB-US=UK-US MLAT 1994;DE-US=Germany-US MLAT 2003" (either order of the pair).
         "BILATERAL_TREATIES": _treaties(_env(environ, "BILATERAL_TREATIES", "") or ""),
+        # Custody ledger: checkpoint origin prefix and signed-note key name of this install.
+        "LEDGER_ORIGIN": _env(environ, "LEDGER_ORIGIN", "caseflow.invalid"),
+        # Optional RFC 3161 TSA that timestamps every signed tree head, and its certificates
+        # (PEM) for checking the tokens in `caseflow custody verify`.
+        "TSA_URL": _env(environ, "TSA_URL"),
+        "TSA_CA_FILE": _env(environ, "TSA_CA_FILE"),
+        "TSA_CERT_FILE": _env(environ, "TSA_CERT_FILE"),
+        # Custody gaps: an item with no custody event for this many days is reported.
+        "CUSTODY_GAP_DAYS": int(_env(environ, "CUSTODY_GAP_DAYS", "30")),
+        # Upload temp files older than this are removed at start (other workers may still be
+        # writing younger ones); 0 when a single process serves the app.
+        "UPLOAD_TEMP_GRACE_SECONDS": int(_env(environ, "UPLOAD_TEMP_GRACE_SECONDS", "3600")),
     }
 
 

@@ -3,7 +3,9 @@
 from caseflow.audit.models import AuditEvent
 from caseflow.auth.models import RecoveryCode, User, UserSession
 from caseflow.cases.models import Case, CaseCounter, CaseJurisdiction, CaseMember, CaseTask
+from caseflow.evidence.models import CustodyEvent, EvidenceItem, IntegrityAlarm
 from caseflow.graphsync.models import OutboxRow
+from caseflow.ledger import LedgerTreeHead
 from caseflow.mla.models import MlaAnnex, MlaIdentifier, MlaOffence, MlaRequest
 
 __all__ = [
@@ -13,6 +15,10 @@ __all__ = [
     "CaseJurisdiction",
     "CaseMember",
     "CaseTask",
+    "CustodyEvent",
+    "EvidenceItem",
+    "IntegrityAlarm",
+    "LedgerTreeHead",
     "MlaAnnex",
     "MlaIdentifier",
     "MlaOffence",

@@ -295,6 +295,34 @@ class BlobStore:
                 removed += 1
         return removed
 
+    def iter_blobs(self) -> Iterator[Path]:
+        """Every file in the final blob tree (names not checked)."""
+        for first in sorted(self.blob_dir.iterdir()):
+            if first.is_dir():
+                for second in sorted(first.iterdir()):
+                    if second.is_dir():
+                        yield from sorted(p for p in second.iterdir() if p.is_file())
+
+    def quarantine_orphans(self, known: set[str], min_age_seconds: float = 3600.0) -> list[str]:
+        """Move blobs whose SHA-256 is not in `known` to `<root>/orphans/`; return their names.
+
+        An orphan is an upload stored but never committed (a crash between the two). Blobs
+        younger than `min_age_seconds` are left alone: another process may be about to commit
+        its row. Nothing is deleted, so a mistaken move can be undone by moving the file back.
+        """
+        cutoff = time.time() - min_age_seconds
+        orphan_dir = self.root / "orphans"
+        moved = []
+        for path in list(self.iter_blobs()):
+            if path.name in known or path.stat().st_mtime > cutoff:
+                continue
+            orphan_dir.mkdir(exist_ok=True)
+            os.replace(path, orphan_dir / path.name)
+            moved.append(path.name)
+        if moved:
+            _fsync_dir(orphan_dir)
+        return moved
+
 
 __all__ = (
     "CHUNK_SIZE",

@@ -145,12 +145,12 @@ class MlaIdentifier(Base):
 
 
 class MlaAnnex(Base):
-    """An evidence item attached to the request (evidence_items.id; no FK until it lands)."""
+    """An evidence item attached to the request as an annex."""
 
     __tablename__ = "mla_annexes"
 
     id: Mapped[intpk]
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("mla_requests.id"), index=True)
-    evidence_item_id: Mapped[int] = mapped_column(index=True)
+    evidence_item_id: Mapped[int] = mapped_column(sa.ForeignKey("evidence_items.id"), index=True)
 
     __table_args__ = (sa.UniqueConstraint("request_id", "evidence_item_id", name="request_item"),)

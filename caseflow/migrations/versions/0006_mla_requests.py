@@ -13,7 +13,7 @@ from alembic import op
 import caseflow.db
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -104,6 +104,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("request_id", sa.Integer(), nullable=False),
         sa.Column("evidence_item_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["evidence_item_id"],
+            ["evidence_items.id"],
+            name=op.f("fk_mla_annexes_evidence_item_id_evidence_items"),
+        ),
         sa.ForeignKeyConstraint(
             ["request_id"], ["mla_requests.id"], name=op.f("fk_mla_annexes_request_id_mla_requests")
         ),
