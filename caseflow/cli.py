@@ -196,6 +196,23 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+# --- packet ----------------------------------------------------------------------------------
+
+
+@click.group("packet")
+def packet_group() -> None:
+    """MLA packets."""
+
+
+@packet_group.command("verify")
+@click.argument("packet", type=click.Path(exists=True, dir_okay=True))
+def packet_verify(packet: str) -> None:
+    """Check a packet offline (same checks as its bundled verify.py); exit 1 naming failures."""
+    from exports.verify import main
+
+    sys.exit(main([packet]))
+
+
 # --- demo ------------------------------------------------------------------------------------
 
 
@@ -215,5 +232,5 @@ def demo_load(if_empty: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_group, user_group, audit_group, demo_group):
+    for group in (db_group, user_group, audit_group, packet_group, demo_group):
         app.cli.add_command(group)

@@ -6,9 +6,13 @@ audit record in the same transaction and commits once. Must not import flask.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -22,8 +26,14 @@ from caseflow.cases.models import Case
 from caseflow.cases.services import case_for, member_case_ids
 from caseflow.entities.errors import InvalidIdentifier
 from caseflow.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from caseflow.evidence import services as evidence_services
+from caseflow.evidence.blobstore import BlobStore
+from caseflow.evidence.models import EvidenceItem
 from caseflow.mla import clocks, completeness, legal_basis
-from caseflow.mla.models import PROCEEDINGS_STAGES, MlaOffence, MlaRequest
+from caseflow.mla.models import PROCEEDINGS_STAGES, MlaAnnex, MlaOffence, MlaRequest
+from caseflow.mla.packet import packet_data
+from exports.packet import build_packet
+from exports.signing import PdfSigner
 
 # Which status each workflow step starts from and leads to. Export and re-export are
 # separate use cases (they build a packet); everything else moves along this table.
@@ -658,3 +668,172 @@ def due_items(
                 )
             )
     return sorted(out, key=lambda d: d.due.due_at)
+
+
+def add_annex(
+    session: Session, actor: Actor, request_id: int, evidence_item_id: int, *, now: datetime
+) -> MlaAnnex:
+    """Attach an evidence item of the same case (one CaseFlow holds the file of)."""
+    req = _prepare(session, actor, request_id)
+    _editable(req)
+    item = session.get(EvidenceItem, evidence_item_id)
+    if item is None or item.case_id != req.case_id:
+        raise ValidationError("Evidence annex: choose an item of this case.", field="evidence")
+    if not item.has_bytes:
+        raise ValidationError(
+            f"Evidence annex: {item.reference} has no file in CaseFlow to send.", field="evidence"
+        )
+    if any(a.evidence_item_id == item.id for a in req.annexes):
+        raise ValidationError(f"Evidence annex: {item.reference} is already attached.")
+    annex = MlaAnnex(request_id=req.id, evidence_item_id=item.id)
+    session.add(annex)
+    req.updated_at = now
+    session.flush()
+    _audit(session, actor, "request.annex_add", "alteration", req, details={"item": item.id})
+    session.commit()
+    return annex
+
+
+def remove_annex(
+    session: Session, actor: Actor, request_id: int, annex_id: int, *, now: datetime
+) -> None:
+    req = _prepare(session, actor, request_id)
+    _editable(req)
+    annex = session.get(MlaAnnex, annex_id)
+    if annex is None or annex.request_id != req.id:
+        raise NotFoundError("No such annex on this request.")
+    session.delete(annex)
+    req.updated_at = now
+    _audit(
+        session,
+        actor,
+        "request.annex_remove",
+        "alteration",
+        req,
+        details={"item": annex.evidence_item_id},
+    )
+    session.commit()
+
+
+def case_evidence_choices(session: Session, case_id: int) -> list[EvidenceItem]:
+    """Items of a case that can be annexed (files CaseFlow holds); caller checked access."""
+    return list(
+        session.scalars(
+            sa.select(EvidenceItem)
+            .where(EvidenceItem.case_id == case_id, EvidenceItem.kind == "file")
+            .order_by(EvidenceItem.number)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """An exported packet: the ZIP's path and SHA-256, and the packet digest in the PDF."""
+
+    path: Path
+    sha256: str
+    digest: str
+
+
+def packet_path(out_dir: Path, sha256: str) -> Path:
+    return Path(out_dir) / f"{sha256}.zip"
+
+
+def export_packet(
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    *,
+    recipient: str,
+    signer: PdfSigner,
+    store: BlobStore,
+    out_dir: Path,
+    now: datetime,
+    include_files: bool = True,
+) -> ExportResult:
+    """Build the signed packet of an approved request into `out_dir/<sha256>.zip`.
+
+    In one transaction: an "exported" custody event per evidence annex (to `recipient`), a
+    freshly signed custody tree head proving those entries, and one audit record of category
+    disclosure naming the recipient, the requested state and the legal basis. If the build
+    fails nothing is recorded and no file is left behind.
+    """
+    req = _prepare(session, actor, request_id)
+    if req.status not in TRANSITIONS["export"][0]:
+        raise ConflictError(f"A request that is {req.status} cannot be exported.")
+    recipient = " ".join(recipient.split())
+    if not recipient:
+        raise ValidationError("Recipient: name the authority the packet is for.", field="recipient")
+    case = session.get(Case, req.case_id)
+    assert case is not None
+    ref = reference(case, req)
+    item_ids = [a.evidence_item_id for a in req.annexes]
+    evidence_services.record_export(
+        session, actor, item_ids, recipient, now, purpose=f"MLA request {ref}", authority_ref=ref
+    )
+    extract = evidence_services.custody_extract(session, item_ids, now)
+    data = packet_data(
+        session,
+        req,
+        store=store,
+        custody=extract.to_packet(),
+        now=now,
+        include_files=include_files,
+    )
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".packet-", suffix=".zip", dir=out_dir)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w+b") as handle:
+            summary = build_packet(data, signer, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.seek(0)
+            sha = hashlib.file_digest(handle, "sha256").hexdigest()
+        final = packet_path(out_dir, sha)
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        session.rollback()
+        raise
+    _move(req, "export")
+    req.exported_at = req.updated_at = now
+    req.packet_sha256 = sha
+    req.packet_digest = summary.digest
+    _audit(
+        session,
+        actor,
+        "request.export",
+        "disclosure",
+        req,
+        details={
+            "recipient": recipient,
+            "requested_state": req.requested_state,
+            "legal_basis": req.legal_basis,
+            "evidence_items": item_ids,
+            "packet_sha256": sha,
+        },
+    )
+    session.commit()
+    return ExportResult(final, sha, summary.digest)
+
+
+def packet_file(session: Session, actor: Actor, request_id: int, *, out_dir: Path) -> Path:
+    """The latest exported packet of a request, for download; audited as consultation."""
+    req = _prepare(session, actor, request_id)
+    if req.packet_sha256 is None:
+        raise NotFoundError("This request has not been exported yet.")
+    path = packet_path(out_dir, req.packet_sha256)
+    if not path.is_file():
+        raise NotFoundError("The exported packet file is missing; export it again.")
+    _audit(
+        session,
+        actor,
+        "request.packet_download",
+        "consultation",
+        req,
+        details={"packet_sha256": req.packet_sha256},
+    )
+    session.commit()
+    return path
