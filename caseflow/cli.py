@@ -186,14 +186,158 @@ def audit_group() -> None:
 @with_appcontext
 def audit_verify() -> None:
     """Recompute the audit log's hash chain; exit 1 naming the first bad record."""
+    from caseflow import ledger
+    from caseflow.audit.models import AuditEvent
     from caseflow.audit.services import verify_audit_log
 
-    report = verify_audit_log(_session())
-    if report.ok:
-        click.echo(f"audit log OK: {report.entries} records, chain intact.")
-        return
-    click.echo(f"audit log BROKEN at record seq {report.first_bad_seq}: {report.reason}", err=True)
-    sys.exit(1)
+    session = _session()
+    report = verify_audit_log(session)
+    if not report.ok:
+        click.echo(
+            f"audit log BROKEN at record seq {report.first_bad_seq}: {report.reason}", err=True
+        )
+        sys.exit(1)
+    heads = ledger.verify_tree_heads(
+        session, AuditEvent, _signer(), check_timestamp=_timestamp_checker()
+    )
+    session.rollback()
+    if not heads.ok:
+        click.echo(f"audit log tree heads BROKEN: {heads.problems[0]}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"audit log OK: {report.entries} records, chain intact, {heads.heads} signed tree "
+        f"heads verified, root {heads.root}."
+    )
+
+
+# --- custody ---------------------------------------------------------------------------------
+
+
+@click.group("custody")
+def custody_group() -> None:
+    """The evidence store and the custody ledger."""
+
+
+def _signer():
+    return current_app.extensions["caseflow.ledger_signer"]
+
+
+def _store():
+    return current_app.extensions["caseflow.blobstore"]
+
+
+def _timestamper():
+    from caseflow.evidence.timestamp import TimestampAuthority
+
+    url = current_app.config.get("TSA_URL")
+    return TimestampAuthority(url) if url else None
+
+
+def _timestamp_checker():
+    from pathlib import Path
+
+    from caseflow.evidence.timestamp import TimestampChecker
+
+    ca_file = current_app.config.get("TSA_CA_FILE")
+    if not ca_file:
+        return None
+    cert_file = current_app.config.get("TSA_CERT_FILE")
+    return TimestampChecker.from_files(Path(ca_file), Path(cert_file) if cert_file else None)
+
+
+@custody_group.command("verify")
+@click.option("--case", "case_ref", default=None, help="Only this case's items (CF-YYYY-NNNN).")
+@with_appcontext
+@_domain_errors
+def custody_verify(case_ref: str | None) -> None:
+    """Recompute every hash, the chain, the tree, every signature; re-hash every blob.
+
+    Exits 1 naming the first bad entry or blob.
+    """
+    import sqlalchemy as sa
+
+    from caseflow.cases.models import Case
+    from caseflow.evidence.services import verify_custody
+
+    session = _session()
+    case_id = None
+    if case_ref:
+        case_id = session.scalar(sa.select(Case.id).where(Case.reference == case_ref.strip()))
+        if case_id is None:
+            raise click.ClickException(f"no case {case_ref}")
+    report = verify_custody(
+        session,
+        _store(),
+        case_id,
+        actor=_cli_actor(),
+        signer=_signer(),
+        check_timestamp=_timestamp_checker(),
+        now=_now(),
+    )
+    scope = f"case {case_ref}" if case_ref else "all cases"
+    if not report.ok:
+        click.echo(f"custody BROKEN ({scope}): {report.first_problem}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"custody OK ({scope}): {report.chain.entries} ledger entries, chain intact; "
+        f"{report.heads.heads} signed tree heads verified, root {report.heads.root}; "
+        f"{report.blobs_checked} blobs re-hashed."
+    )
+
+
+@custody_group.command("checkpoint")
+@with_appcontext
+@_domain_errors
+def custody_checkpoint() -> None:
+    """Sign (and, with CASEFLOW_TSA_URL, timestamp) the custody and audit tree heads."""
+    from caseflow.evidence.services import sign_checkpoints
+
+    heads = sign_checkpoints(
+        _session(), _cli_actor(), _now(), signer=_signer(), timestamper=_timestamper()
+    )
+    for head in heads:
+        stamped = " (RFC 3161 timestamped)" if head.tsa_response else ""
+        click.echo(f"{head.ledger} ledger: size {head.tree_size}, root {head.root_hash}{stamped}")
+    click.echo(heads[0].checkpoint, nl=False)
+
+
+@custody_group.command("public-key")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pem", "vkey", "base64"]),
+    default="pem",
+    show_default=True,
+)
+@with_appcontext
+def custody_public_key(fmt: str) -> None:
+    """Print the tree-head public key (give it to recipients out of band)."""
+    signer = _signer()
+    if fmt == "pem":
+        click.echo(signer.public_key_pem, nl=False)
+    elif fmt == "vkey":
+        click.echo(signer.verifier_key)
+    else:
+        click.echo(signer.public_key_b64)
+    click.echo(f"fingerprint (SHA-256): {signer.fingerprint}", err=True)
+
+
+@custody_group.command("recover")
+@click.option("--min-age", default=0, show_default=True, help="Seconds; 0 when nothing runs.")
+@with_appcontext
+def custody_recover(min_age: int) -> None:
+    """After a crash: remove upload temp files, quarantine blobs without an evidence row."""
+    from caseflow.evidence.services import recover_store
+
+    report = recover_store(_session(), _store(), min_age_seconds=min_age)
+    click.echo(
+        f"{report.temp_removed} temp files removed, {len(report.orphans_quarantined)} orphan "
+        f"blobs moved to orphans/, {len(report.missing_blobs)} evidence blobs missing."
+    )
+    for sha in report.missing_blobs:
+        click.echo(f"missing blob {sha}", err=True)
+    if report.missing_blobs:
+        sys.exit(1)
 
 
 # --- packet ----------------------------------------------------------------------------------
@@ -232,5 +376,5 @@ def demo_load(if_empty: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_group, user_group, audit_group, packet_group, demo_group):
+    for group in (db_group, user_group, audit_group, custody_group, packet_group, demo_group):
         app.cli.add_command(group)
