@@ -65,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from caseflow.admin.views import bp as admin_bp
     from caseflow.auth.views import bp as auth_bp
     from caseflow.cases.views import bp as cases_bp
+    from caseflow.entities.views import bp as entities_bp
     from caseflow.evidence.views import bp as evidence_bp
     from caseflow.mla.views import bp as mla_bp
     from caseflow.web import init_app as init_web
@@ -75,6 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(cases_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(mla_bp)
+    app.register_blueprint(entities_bp)
     cli.init_app(app)
     return app
 

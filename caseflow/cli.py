@@ -375,6 +375,68 @@ def demo_load(if_empty: bool) -> None:
     demo.load(_session(), current_app, if_empty=if_empty, echo=click.echo)
 
 
+# --- entities --------------------------------------------------------------------------------
+
+
+@click.group("entities")
+def entities_group() -> None:
+    """Identifiers (selectors) in cases."""
+
+
+@entities_group.command("import")
+@click.argument("case_ref")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--skip-bad", is_flag=True, help="Import the good rows and skip the bad ones.")
+@with_appcontext
+@_domain_errors
+def entities_import(case_ref: str, csv_file: str, skip_bad: bool) -> None:
+    """Import identifiers from CSV_FILE (columns kind,value[,role,note,platform,...]) into
+    the case CASE_REF. Every row is checked first; bad rows are listed with line numbers and
+    nothing is imported unless --skip-bad is given."""
+    from pathlib import Path
+
+    from caseflow.entities import services
+    from caseflow.entities.inputs import read_csv
+
+    actor = _cli_actor()
+    session = _session()
+    case = services.case_by_reference(session, actor, case_ref)
+    rows = read_csv(Path(csv_file).read_bytes())
+    with click.progressbar(length=max(len(rows), 1), label="Importing") as bar:
+        last = [0]
+
+        def progress(done: int, total: int) -> None:
+            bar.update(done - last[0])
+            last[0] = done
+
+        report = services.import_csv(
+            session,
+            actor,
+            case.id,
+            rows,
+            skip_bad=skip_bad,
+            now=_now(),
+            progress=progress,
+            source_name=Path(csv_file).name,
+        )
+    for error in report.errors:
+        click.echo(f"line {error.line}: {error.message}", err=True)
+    if not report.imported:
+        raise click.ClickException(
+            f"Nothing imported: {len(report.errors)} bad row(s). Fix them or use --skip-bad."
+        )
+    skipped = f", skipped {len(report.errors)} bad row(s)" if report.errors else ""
+    click.echo(f"Imported {report.ok_count} identifier(s) into {case.reference}{skipped}.")
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_group, user_group, audit_group, custody_group, packet_group, demo_group):
+    for group in (
+        db_group,
+        user_group,
+        audit_group,
+        custody_group,
+        packet_group,
+        demo_group,
+        entities_group,
+    ):
         app.cli.add_command(group)

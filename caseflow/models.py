@@ -3,6 +3,7 @@
 from caseflow.audit.models import AuditEvent
 from caseflow.auth.models import RecoveryCode, User, UserSession
 from caseflow.cases.models import Case, CaseCounter, CaseJurisdiction, CaseMember, CaseTask
+from caseflow.entities.models import CaseEntity, Entity, Link, Observation
 from caseflow.evidence.models import CustodyEvent, EvidenceItem, IntegrityAlarm
 from caseflow.graphsync.models import OutboxRow
 from caseflow.ledger import LedgerTreeHead
@@ -12,17 +13,21 @@ __all__ = [
     "AuditEvent",
     "Case",
     "CaseCounter",
+    "CaseEntity",
     "CaseJurisdiction",
     "CaseMember",
     "CaseTask",
     "CustodyEvent",
+    "Entity",
     "EvidenceItem",
     "IntegrityAlarm",
     "LedgerTreeHead",
+    "Link",
     "MlaAnnex",
     "MlaIdentifier",
     "MlaOffence",
     "MlaRequest",
+    "Observation",
     "OutboxRow",
     "RecoveryCode",
     "User",

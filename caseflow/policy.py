@@ -97,3 +97,22 @@ def can_manage_members(actor: Actor, *, member_role: str | None) -> bool:
 def may_approve_request(actor: Actor, *, author_id: int | None) -> bool:
     """Four eyes: an MLA request is approved (or returned) by a supervisor who did not write it."""
     return has_permission(actor, "request.approve") and actor.user_id not in (None, author_id)
+
+
+# --- entities: victims and cross-case hits -----------------------------------------------------
+
+# Kinds that never produce cross-case hits: people (LED Art. 6 data subjects) and shared
+# directory entries that would match every case (a platform, a country) and tell nothing.
+NO_HIT_KINDS = frozenset({"person", "jurisdiction", "service_provider"})
+
+
+def may_see_victim_details(access: CaseAccess) -> bool:
+    """Only members working the case see who its victims are; a supervisor auditing with a
+    purpose sees that a victim is involved, not who."""
+    return access is CaseAccess.READ_WRITE
+
+
+def may_see_hits(access: CaseAccess, actor: Actor) -> bool:
+    """Cross-case hits are deconfliction for the investigators of a case (members), not for
+    supervisors reading it nor for the system."""
+    return access is CaseAccess.READ_WRITE and not actor.is_system

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -73,6 +74,15 @@ class OffenceForm(FlaskForm):
     name = StringField("Offence", validators=[DataRequired(message="Offence: required.")])
     provision = StringField("Statutory provision", validators=[Length(max=300)])
     maximum_penalty = StringField("Maximum penalty", validators=[Length(max=100)])
+
+
+class IdentifierForm(FlaskForm):
+    entity = SelectField("Identifier (from this case)", coerce=int, choices=[])
+    observed_at = DateTimeLocalField("Observed at (UTC, for IP addresses)", validators=[Optional()])
+    port = IntegerField("Source port (for IP addresses)", validators=[Optional()])
+    relevance = TextAreaField(
+        "Link to the offence", validators=[DataRequired(message="Link to the offence: required.")]
+    )
 
 
 class AnnexForm(FlaskForm):

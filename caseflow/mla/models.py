@@ -97,7 +97,7 @@ class MlaRequest(Base):
     annexes: Mapped[list[MlaAnnex]] = relationship(order_by="MlaAnnex.id")
 
     __table_args__ = (
-        sa.UniqueConstraint("case_id", "number", name="case_number"),
+        sa.UniqueConstraint("case_id", "number", name="uq_mla_requests_case_number"),
         sa.CheckConstraint(f"status IN {REQUEST_STATUSES!r}", name="status"),
         sa.CheckConstraint(f"proceedings_stage IN {PROCEEDINGS_STAGES!r}", name="stage"),
         sa.CheckConstraint("urgency IN ('normal', 'urgent', 'emergency')", name="urgency"),
@@ -121,7 +121,6 @@ class MlaOffence(Base):
 class MlaIdentifier(Base):
     """An identifier the request concerns, chosen from the case's entities.
 
-    `entity_id` refers to entities.id (no foreign key until the entities feature lands);
     `kind` and `value` are copied from the entity when chosen, so the request shows what was
     asked even if the entity is later corrected. `observed_at` (UTC) and `port` are this
     request's observation of an IP address.
@@ -131,15 +130,15 @@ class MlaIdentifier(Base):
 
     id: Mapped[intpk]
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("mla_requests.id"), index=True)
-    entity_id: Mapped[int] = mapped_column(index=True)
+    entity_id: Mapped[int] = mapped_column(sa.ForeignKey("entities.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(24))
-    value: Mapped[str] = mapped_column(sa.String(500))
+    value: Mapped[str] = mapped_column(sa.String(2100))
     observed_at: Mapped[datetime | None]
     port: Mapped[int | None]
     relevance: Mapped[str] = mapped_column(sa.Text, default="")
 
     __table_args__ = (
-        sa.UniqueConstraint("request_id", "entity_id", name="request_entity"),
+        sa.UniqueConstraint("request_id", "entity_id", name="uq_mla_identifiers_request_entity"),
         sa.CheckConstraint("port IS NULL OR (port >= 0 AND port <= 65535)", name="port"),
     )
 
@@ -153,4 +152,6 @@ class MlaAnnex(Base):
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("mla_requests.id"), index=True)
     evidence_item_id: Mapped[int] = mapped_column(sa.ForeignKey("evidence_items.id"), index=True)
 
-    __table_args__ = (sa.UniqueConstraint("request_id", "evidence_item_id", name="request_item"),)
+    __table_args__ = (
+        sa.UniqueConstraint("request_id", "evidence_item_id", name="uq_mla_annexes_request_item"),
+    )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from caseflow import jurisdictions
 from caseflow.auth.models import User
 from caseflow.cases.models import Case
+from caseflow.entities.models import Link
 from caseflow.evidence.blobstore import BlobStore
 from caseflow.evidence.models import EvidenceItem
 from caseflow.mla import legal_basis
@@ -110,12 +111,40 @@ def evidence_annexes(
 
 
 def link_chart(session: Session, req: MlaRequest) -> LinkChart:
-    """The request's identifiers as chart nodes (links among them join when entities land)."""
-    nodes = tuple(
-        ChartNode(id=f"e{i.entity_id}", label=i.value, kind=i.kind) for i in req.identifiers
+    """The request's identifiers and the case's current (not retracted) links among them and
+    their direct neighbours, persons excluded (a packet names selectors, not people)."""
+    named = {i.entity_id for i in req.identifiers}
+    links = (
+        list(
+            session.scalars(
+                sa.select(Link)
+                .where(
+                    Link.case_id == req.case_id,
+                    Link.retracted_at.is_(None),
+                    sa.or_(Link.source_id.in_(named), Link.target_id.in_(named)),
+                )
+                .order_by(Link.id)
+            )
+        )
+        if named
+        else []
     )
-    edges: tuple[ChartEdge, ...] = ()
-    return LinkChart(nodes=nodes, edges=edges)
+    nodes: dict[int, ChartNode] = {
+        i.entity_id: ChartNode(id=f"e{i.entity_id}", label=i.value, kind=i.kind)
+        for i in req.identifiers
+    }
+    edges = []
+    for link in links:
+        ends = (link.source, link.target)
+        if any(e.kind == "person" for e in ends):
+            continue
+        for entity in ends:
+            nodes.setdefault(
+                entity.id,
+                ChartNode(id=f"e{entity.id}", label=entity.label or entity.value, kind=entity.kind),
+            )
+        edges.append(ChartEdge(f"e{link.source_id}", f"e{link.target_id}", link.type))
+    return LinkChart(nodes=tuple(nodes.values()), edges=tuple(edges))
 
 
 def packet_data(

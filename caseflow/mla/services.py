@@ -25,12 +25,19 @@ from caseflow.auth.models import User
 from caseflow.cases.models import Case
 from caseflow.cases.services import case_for, member_case_ids
 from caseflow.entities.errors import InvalidIdentifier
+from caseflow.entities.models import CaseEntity, Entity, Observation
 from caseflow.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from caseflow.evidence import services as evidence_services
 from caseflow.evidence.blobstore import BlobStore
 from caseflow.evidence.models import EvidenceItem
 from caseflow.mla import clocks, completeness, legal_basis
-from caseflow.mla.models import PROCEEDINGS_STAGES, MlaAnnex, MlaOffence, MlaRequest
+from caseflow.mla.models import (
+    PROCEEDINGS_STAGES,
+    MlaAnnex,
+    MlaIdentifier,
+    MlaOffence,
+    MlaRequest,
+)
 from caseflow.mla.packet import packet_data
 from exports.packet import build_packet
 from exports.signing import PdfSigner
@@ -362,7 +369,7 @@ def add_offence(
         provision=provision.strip()[:300],
         maximum_penalty=maximum_penalty.strip()[:100],
     )
-    session.add(offence)
+    req.offences.append(offence)  # keeps a loaded collection current for later checks
     req.updated_at = now
     session.flush()
     _audit(session, actor, "request.offence_add", "alteration", req, details={"id": offence.id})
@@ -378,6 +385,7 @@ def remove_offence(
     offence = session.get(MlaOffence, offence_id)
     if offence is None or offence.request_id != req.id:
         raise NotFoundError("No such offence on this request.")
+    req.offences.remove(offence)
     session.delete(offence)
     req.updated_at = now
     _audit(session, actor, "request.offence_remove", "alteration", req, details={"id": offence_id})
@@ -686,7 +694,7 @@ def add_annex(
     if any(a.evidence_item_id == item.id for a in req.annexes):
         raise ValidationError(f"Evidence annex: {item.reference} is already attached.")
     annex = MlaAnnex(request_id=req.id, evidence_item_id=item.id)
-    session.add(annex)
+    req.annexes.append(annex)
     req.updated_at = now
     session.flush()
     _audit(session, actor, "request.annex_add", "alteration", req, details={"item": item.id})
@@ -702,6 +710,7 @@ def remove_annex(
     annex = session.get(MlaAnnex, annex_id)
     if annex is None or annex.request_id != req.id:
         raise NotFoundError("No such annex on this request.")
+    req.annexes.remove(annex)
     session.delete(annex)
     req.updated_at = now
     _audit(
@@ -837,3 +846,109 @@ def packet_file(session: Session, actor: Actor, request_id: int, *, out_dir: Pat
     )
     session.commit()
     return path
+
+
+def case_entity_choices(session: Session, case_id: int) -> list[Entity]:
+    """Entities of a case that can be named in a request (persons excluded: a request names
+    selectors, and victims must not travel); caller checked access."""
+    return list(
+        session.scalars(
+            sa.select(Entity)
+            .join(CaseEntity, CaseEntity.entity_id == Entity.id)
+            .where(
+                CaseEntity.case_id == case_id,
+                CaseEntity.removed_at.is_(None),
+                Entity.kind.not_in(EXCLUDED_IDENTIFIER_KINDS),
+            )
+            .order_by(Entity.kind, Entity.value)
+        )
+    )
+
+
+# Entity kinds never listed as request identifiers (people go in the facts, pseudonymised).
+EXCLUDED_IDENTIFIER_KINDS = ("person", "jurisdiction")
+
+
+def add_identifier(
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    entity_id: int,
+    *,
+    relevance: str,
+    observed_at: datetime | None = None,
+    port: int | None = None,
+    now: datetime,
+) -> MlaIdentifier:
+    """Name one of the case's entities in the request, with why it matters to the offence.
+
+    For an IP address without an observation time or port given, the case's latest
+    observation of that entity supplies them. Times must be aware (stored in UTC).
+    """
+    req = _prepare(session, actor, request_id)
+    _editable(req)
+    linked = session.scalar(
+        sa.select(CaseEntity).where(
+            CaseEntity.case_id == req.case_id,
+            CaseEntity.entity_id == entity_id,
+            CaseEntity.removed_at.is_(None),
+        )
+    )
+    if linked is None or linked.entity.kind in EXCLUDED_IDENTIFIER_KINDS:
+        raise ValidationError("Identifier: choose an identifier of this case.", field="entity")
+    entity = linked.entity
+    if any(i.entity_id == entity.id for i in req.identifiers):
+        raise ValidationError(f"Identifier: {entity.value} is already in the request.")
+    if observed_at is not None and observed_at.tzinfo is None:
+        raise ValidationError("Observed at: give a time zone (UTC).", field="observed_at")
+    if port is not None and not 0 <= port <= 65535:
+        raise ValidationError("Port: a number from 0 to 65535.", field="port")
+    if entity.kind in completeness.IP_KINDS and (observed_at is None or port is None):
+        seen = session.scalar(
+            sa.select(Observation)
+            .where(Observation.case_id == req.case_id, Observation.entity_id == entity.id)
+            .order_by(Observation.observed_at.desc().nulls_last(), Observation.id.desc())
+            .limit(1)
+        )
+        if seen is not None:
+            observed_at = observed_at or seen.observed_at
+            port = port if port is not None else seen.port
+    row = MlaIdentifier(
+        request_id=req.id,
+        entity_id=entity.id,
+        kind=entity.kind,
+        value=entity.value,
+        observed_at=observed_at,
+        port=port,
+        relevance=relevance.strip(),
+    )
+    req.identifiers.append(row)
+    req.updated_at = now
+    session.flush()
+    _audit(
+        session, actor, "request.identifier_add", "alteration", req, details={"entity": entity.id}
+    )
+    session.commit()
+    return row
+
+
+def remove_identifier(
+    session: Session, actor: Actor, request_id: int, identifier_id: int, *, now: datetime
+) -> None:
+    req = _prepare(session, actor, request_id)
+    _editable(req)
+    row = session.get(MlaIdentifier, identifier_id)
+    if row is None or row.request_id != req.id:
+        raise NotFoundError("No such identifier on this request.")
+    req.identifiers.remove(row)
+    session.delete(row)
+    req.updated_at = now
+    _audit(
+        session,
+        actor,
+        "request.identifier_remove",
+        "alteration",
+        req,
+        details={"entity": row.entity_id},
+    )
+    session.commit()

@@ -148,6 +148,11 @@ def _detail_context(request_id: int) -> dict[str, object]:
         SelectChoice(i.id, f"{i.reference} {i.description[:60]}")
         for i in services.case_evidence_choices(session, case.id)
     ]
+    identifier_form = forms.IdentifierForm()
+    identifier_form.entity.choices = [
+        SelectChoice(e.id, f"{e.kind}: {e.value}")
+        for e in services.case_entity_choices(session, case.id)
+    ]
     basis_form = forms.BasisForm(code=req.legal_basis)
     export_form = forms.ExportForm(recipient=req.central_authority or req.holder_name)
     return {
@@ -162,6 +167,7 @@ def _detail_context(request_id: int) -> dict[str, object]:
         "basis_form": basis_form,
         "offence_form": forms.OffenceForm(),
         "annex_form": annex_form,
+        "identifier_form": identifier_form,
         "export_form": export_form,
         "sent_form": forms.SentForm(sent_to=req.central_authority),
         "ack_form": forms.AcknowledgedForm(),
@@ -253,6 +259,44 @@ def remove_offence(request_id: int, offence_id: int):
         ),
         "Offence removed.",
         "#offences",
+    )
+
+
+@bp.route("/requests/<int:request_id>/identifiers", methods=["POST"])
+@requires("request.prepare")
+def add_identifier(request_id: int):
+    form = forms.IdentifierForm()
+    form.entity.choices = None  # validated by the service (an entity of this case)
+    form.entity.validate_choice = False
+    return _attempt(
+        request_id,
+        form,
+        lambda f: services.add_identifier(
+            db_session(),
+            current_actor(),
+            request_id,
+            int(f.entity.data or 0),
+            relevance=f.relevance.data or "",
+            observed_at=_utc(f.observed_at.data),
+            port=f.port.data,
+            now=now(),
+        ),
+        "Identifier added.",
+        "#identifiers",
+    )
+
+
+@bp.route("/requests/<int:request_id>/identifiers/<int:identifier_id>/remove", methods=["POST"])
+@requires("request.prepare")
+def remove_identifier(request_id: int, identifier_id: int):
+    return _attempt(
+        request_id,
+        ConfirmForm(),
+        lambda f: services.remove_identifier(
+            db_session(), current_actor(), request_id, identifier_id, now=now()
+        ),
+        "Identifier removed.",
+        "#identifiers",
     )
 
 

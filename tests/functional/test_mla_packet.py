@@ -4,6 +4,7 @@ four-eyes approval with TOTP -> export (custody + disclosure) -> download ZIP ->
 from __future__ import annotations
 
 import io
+import json
 import re
 import subprocess
 import zipfile
@@ -13,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from caseflow.audit.models import AuditEvent
+from caseflow.entities import services as entity_services
 from caseflow.evidence import services as evidence_services
 from caseflow.evidence.models import CustodyEvent
 from caseflow.mla.models import MlaIdentifier, MlaRequest
@@ -63,12 +65,33 @@ def seeded(app, clock, liaison, supervisor):
             ),
             now=clock(),
         )
+        me = actor(session, liaison)
+        ip = entity_services.add_entity(
+            session,
+            me,
+            case.id,
+            "ip_address",
+            {"value": IP, "port": "51234", "observed_at": "2026-10-03T16:02:09+02:00"},
+            now=clock(),
+        ).entity
+        email = entity_services.add_entity(session, me, case.id, "email", EMAIL, now=clock()).entity
+        entity_services.link_entities(
+            session,
+            me,
+            case.id,
+            source_id=email.id,
+            target_id=ip.id,
+            type="ASSOCIATED_WITH",
+            now=clock(),
+        )
         return {
             "case_id": case.id,
             "case_ref": case.reference,
             "item": item.id,
             "item_ref": item.reference,
             "sha256": item.sha256,
+            "ip": ip.id,
+            "email": email.id,
         }
 
 
@@ -96,29 +119,20 @@ def draft_via_web(client, case_id, **overrides):
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
 
-def attach_identifiers(db, request_id):
-    # Until the entities feature merges, identifiers are attached as rows (entity ids fictional).
-    db.add_all(
-        [
-            MlaIdentifier(
-                request_id=request_id,
-                entity_id=101,
-                kind="ip_address",
-                value=IP,
-                observed_at=datetime(2026, 10, 3, 14, 2, 9, tzinfo=UTC),
-                port=51234,
-                relevance="Logged in to the advertiser account.",
-            ),
-            MlaIdentifier(
-                request_id=request_id,
-                entity_id=102,
-                kind="email",
-                value=EMAIL,
-                relevance="Contact address printed in the ads.",
-            ),
-        ]
+def attach_identifiers(client, detail, seeded):
+    """Choose the case's IP address (its observation gives time and port) and e-mail."""
+    post(
+        client,
+        detail,
+        f"{detail}/identifiers",
+        {"entity": str(seeded["ip"]), "relevance": "Logged in to the advertiser account."},
     )
-    db.commit()
+    post(
+        client,
+        detail,
+        f"{detail}/identifiers",
+        {"entity": str(seeded["email"]), "relevance": "Contact address printed in the ads."},
+    )
 
 
 def test_case_page_lists_requests_and_links_to_a_new_one(auth, client, liaison, seeded):
@@ -165,7 +179,13 @@ def test_request_to_approval_to_verified_packet(
         },
     )
     post(client, detail, f"{detail}/annexes", {"evidence": str(seeded["item"])})
-    attach_identifiers(db, request_id)
+    attach_identifiers(client, detail, seeded)
+    rows = db.scalars(sa.select(MlaIdentifier).order_by(MlaIdentifier.id)).all()
+    assert [(r.value, r.port, r.observed_at) for r in rows] == [
+        (IP, 51234, datetime(2026, 10, 3, 14, 2, 9, tzinfo=UTC)),
+        (EMAIL, None, None),
+    ]
+    db.rollback()
     page = client.get(detail).get_data(as_text=True)
     assert "All 13 required items are filled in." in page
     post(client, detail, f"{detail}/submit", {})
@@ -205,6 +225,11 @@ def test_request_to_approval_to_verified_packet(
     zip_path.write_bytes(download.data)
     download.close()
 
+    with zipfile.ZipFile(zip_path) as zf:
+        chart = json.loads(zf.read("request.json"))
+    # The link chart comes from the case's links among the chosen identifiers.
+    assert {i["value"] for i in chart["identifiers"]} == {IP, EMAIL}
+
     # Offline verification: every check passes.
     checks = verify_packet(str(zip_path))
     assert checks and all(c.ok for c in checks), [c for c in checks if not c.ok]
@@ -225,7 +250,7 @@ def test_request_to_approval_to_verified_packet(
     ).stdout
     flat = re.sub(r"\s+", "", text)
     assert f"{seeded['case_ref']}/R-01" in text
-    for value in (IP, EMAIL, "51234"):
+    for value in (IP, EMAIL, "51234", "2026-10-03T14:02:09Z"):
         assert value in flat, value
     members = dict(
         line.split("  ", 1)[::-1] for line in (folder / "SHA256SUMS").read_text().splitlines()

@@ -209,19 +209,17 @@ def test_workflow_steps_are_audited_and_clocks_appear_when_sent(
         now=clock(),
     )
     assert req.legal_basis == "BUDAPEST-29"
-    # B29 needs identifiers; without the entities feature we attach one row directly
-    from caseflow.mla.models import MlaIdentifier
+    from caseflow.entities import services as entity_services
 
-    session.add(
-        MlaIdentifier(
-            request_id=req.id,
-            entity_id=1,
-            kind="email",
-            value="ads@example.com",
-            relevance="Contact address in the ads.",
-        )
+    email = entity_services.add_entity(
+        session, me, case.id, "email", "ads@example.com", now=clock()
+    ).entity
+    with pytest.raises(ValidationError):  # B29 needs a link to the offence for each identifier
+        services.submit_request(session, me, req.id, now=clock())
+    session.rollback()
+    services.add_identifier(
+        session, me, req.id, email.id, relevance="Contact address in the ads.", now=clock()
     )
-    session.commit()
     services.submit_request(session, me, req.id, now=clock())
     clock.advance(seconds=30)
     approve(app, session, supervisor, req.id, totp_now(supervisor.seed, clock), clock)
@@ -249,6 +247,7 @@ def test_workflow_steps_are_audited_and_clocks_appear_when_sent(
         "request.create",
         "request.offence_add",
         "request.update",
+        "request.identifier_add",
         "request.submit",
         "request.approve",
         "request.send",

@@ -13,7 +13,7 @@ from alembic import op
 import caseflow.db
 
 revision = "0006"
-down_revision = "0005"
+down_revision = ("0004", "0005")  # merges the entities and custody branches
 branch_labels = None
 depends_on = None
 
@@ -94,7 +94,7 @@ def upgrade() -> None:
             ["case_id"], ["cases.id"], name=op.f("fk_mla_requests_case_id_cases")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mla_requests")),
-        sa.UniqueConstraint("case_id", "number", name="case_number"),
+        sa.UniqueConstraint("case_id", "number", name="uq_mla_requests_case_number"),
     )
     with op.batch_alter_table("mla_requests", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_mla_requests_case_id"), ["case_id"], unique=False)
@@ -113,7 +113,7 @@ def upgrade() -> None:
             ["request_id"], ["mla_requests.id"], name=op.f("fk_mla_annexes_request_id_mla_requests")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mla_annexes")),
-        sa.UniqueConstraint("request_id", "evidence_item_id", name="request_item"),
+        sa.UniqueConstraint("request_id", "evidence_item_id", name="uq_mla_annexes_request_item"),
     )
     with op.batch_alter_table("mla_annexes", schema=None) as batch_op:
         batch_op.create_index(
@@ -127,7 +127,7 @@ def upgrade() -> None:
         sa.Column("request_id", sa.Integer(), nullable=False),
         sa.Column("entity_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=24), nullable=False),
-        sa.Column("value", sa.String(length=500), nullable=False),
+        sa.Column("value", sa.String(length=2100), nullable=False),
         sa.Column("observed_at", caseflow.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("port", sa.Integer(), nullable=True),
         sa.Column("relevance", sa.Text(), nullable=False),
@@ -135,12 +135,15 @@ def upgrade() -> None:
             "port IS NULL OR (port >= 0 AND port <= 65535)", name=op.f("ck_mla_identifiers_port")
         ),
         sa.ForeignKeyConstraint(
+            ["entity_id"], ["entities.id"], name=op.f("fk_mla_identifiers_entity_id_entities")
+        ),
+        sa.ForeignKeyConstraint(
             ["request_id"],
             ["mla_requests.id"],
             name=op.f("fk_mla_identifiers_request_id_mla_requests"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mla_identifiers")),
-        sa.UniqueConstraint("request_id", "entity_id", name="request_entity"),
+        sa.UniqueConstraint("request_id", "entity_id", name="uq_mla_identifiers_request_entity"),
     )
     with op.batch_alter_table("mla_identifiers", schema=None) as batch_op:
         batch_op.create_index(
@@ -169,8 +172,6 @@ def upgrade() -> None:
             batch_op.f("ix_mla_offences_request_id"), ["request_id"], unique=False
         )
 
-    # ### end Alembic commands ###
-
 
 def downgrade() -> None:
     with op.batch_alter_table("mla_offences", schema=None) as batch_op:
@@ -191,4 +192,3 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_mla_requests_case_id"))
 
     op.drop_table("mla_requests")
-    # ### end Alembic commands ###
