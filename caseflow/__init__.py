@@ -61,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(close_db_session)
 
     _init_evidence(app, instance_path)
+    _init_packet_signing(app, instance_path)
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -80,6 +81,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from caseflow.cases.views import bp as cases_bp
     from caseflow.entities.views import bp as entities_bp
     from caseflow.evidence.views import bp as evidence_bp
+    from caseflow.mla.views import bp as mla_bp
     from caseflow.web import init_app as init_web
 
     init_web(app)
@@ -91,8 +93,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(entities_bp)
     app.register_blueprint(evidence_bp)
+    app.register_blueprint(mla_bp)
     cli.init_app(app)
     return app
+
+
+def _init_packet_signing(app: Flask, instance_path: Path) -> None:
+    """The certificate packet PDFs are signed with (PKCS#12 in production, else generated)."""
+    from caseflow.mla.signing import load_or_create_signer
+
+    app.extensions["caseflow.packet_signer"] = load_or_create_signer(
+        instance_path,
+        organisation=app.config["ORGANISATION"],
+        p12_path=app.config["SIGNING_P12"],
+        p12_password=app.config["SIGNING_P12_PASSWORD"],
+    )
 
 
 def _init_evidence(app: Flask, instance_path: Path) -> None:

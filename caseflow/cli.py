@@ -477,6 +477,23 @@ def token_list(username: str) -> None:
         click.echo(f"{t.id:5} {t.name:24} {t.scopes:10} {state:8} expires {t.expires_at:%Y-%m-%d}")
 
 
+# --- packet ----------------------------------------------------------------------------------
+
+
+@click.group("packet")
+def packet_group() -> None:
+    """MLA packets."""
+
+
+@packet_group.command("verify")
+@click.argument("packet", type=click.Path(exists=True, dir_okay=True))
+def packet_verify(packet: str) -> None:
+    """Check a packet offline (same checks as its bundled verify.py); exit 1 naming failures."""
+    from exports.verify import main
+
+    sys.exit(main([packet]))
+
+
 # --- demo ------------------------------------------------------------------------------------
 
 
@@ -559,5 +576,6 @@ def init_app(app: Flask) -> None:
         demo_group,
         entities_group,
         custody_group,
+        packet_group,
     ):
         app.cli.add_command(group)

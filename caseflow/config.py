@@ -58,6 +58,13 @@ def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, 
         "DEBUG": _env(environ, "DEBUG", "0") == "1",
         # Number of reverse proxies in front (their X-Forwarded-* headers are trusted).
         "PROXY_COUNT": int(_env(environ, "PROXY_COUNT", "0")),
+        # Signs packet PDFs: a PKCS#12 file and its password in production; unset, a
+        # self-signed certificate is generated into the instance folder at first use.
+        "SIGNING_P12": _env(environ, "SIGNING_P12"),
+        "SIGNING_P12_PASSWORD": _env(environ, "SIGNING_P12_PASSWORD"),
+        # Bilateral MLA treaties the agency has, for the legal-basis resolver:
+        # "GB-US=UK-US MLAT 1994;DE-US=Germany-US MLAT 2003" (either order of the pair).
+        "BILATERAL_TREATIES": _treaties(_env(environ, "BILATERAL_TREATIES", "") or ""),
         # Custody ledger: checkpoint origin prefix and signed-note key name of this install.
         "LEDGER_ORIGIN": _env(environ, "LEDGER_ORIGIN", "caseflow.invalid"),
         # Optional RFC 3161 TSA that timestamps every signed tree head, and its certificates
@@ -75,6 +82,15 @@ def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, 
 
 def _read(path: Path) -> str | None:
     return path.read_text(encoding="utf-8").strip() if path.exists() else None
+
+
+def _treaties(text: str) -> dict[str, str]:
+    out = {}
+    for item in text.split(";"):
+        pair, _, name = item.partition("=")
+        if pair.strip() and name.strip():
+            out[pair.strip().upper()] = name.strip()
+    return out
 
 
 def _secret(environ: Mapping[str, str], name: str, instance_path: Path, production: bool) -> str:

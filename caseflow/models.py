@@ -8,6 +8,7 @@ from caseflow.entities.models import CaseEntity, Entity, Link, Observation
 from caseflow.evidence.models import CustodyEvent, EvidenceItem, IntegrityAlarm
 from caseflow.graphsync.models import OutboxRow
 from caseflow.ledger import LedgerTreeHead
+from caseflow.mla.models import MlaAnnex, MlaIdentifier, MlaOffence, MlaRequest
 
 __all__ = [
     "ApiToken",
@@ -24,6 +25,10 @@ __all__ = [
     "IntegrityAlarm",
     "LedgerTreeHead",
     "Link",
+    "MlaAnnex",
+    "MlaIdentifier",
+    "MlaOffence",
+    "MlaRequest",
     "Observation",
     "OutboxRow",
     "RecoveryCode",

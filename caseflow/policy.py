@@ -110,6 +110,11 @@ def token_allows(scopes: frozenset[str], method: str) -> bool:
     return "write" in scopes if method.upper() not in SAFE_METHODS else "read" in scopes
 
 
+def may_approve_request(actor: Actor, *, author_id: int | None) -> bool:
+    """Four eyes: an MLA request is approved (or returned) by a supervisor who did not write it."""
+    return has_permission(actor, "request.approve") and actor.user_id not in (None, author_id)
+
+
 # --- entities: victims and cross-case hits -----------------------------------------------------
 
 # Kinds that never produce cross-case hits: people (LED Art. 6 data subjects) and shared

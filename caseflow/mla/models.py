@@ -1,0 +1,157 @@
+"""MLA requests of a case: contents, offences, identifiers, evidence annexes, workflow state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseflow.auth.models import User
+from caseflow.db import Base, intpk
+
+REQUEST_STATUSES = (
+    "draft",
+    "submitted",
+    "approved",
+    "returned",
+    "exported",
+    "sent",
+    "acknowledged",
+    "fulfilled",
+    "refused",
+    "withdrawn",
+)
+PROCEEDINGS_STAGES = ("investigation", "prosecution", "trial")
+
+
+class MlaRequest(Base):
+    """One cross-border request prepared in a case.
+
+    `request_types` is a comma-separated list of caseflow.mla.legal_basis.REQUEST_TYPES.
+    `legal_basis` is the instrument code in force; `proposed_basis` what the resolver proposed
+    when it was last asked; a differing `legal_basis` needs `override_reason`.
+    """
+
+    __tablename__ = "mla_requests"
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    number: Mapped[int]  # per case: CF-2026-0001/R-01
+    status: Mapped[str] = mapped_column(sa.String(16), default="draft")
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    requesting_state: Mapped[str] = mapped_column(sa.String(8))
+    requesting_authority: Mapped[str] = mapped_column(sa.String(300), default="")
+    authority_address: Mapped[str] = mapped_column(sa.Text, default="")
+    contact_person: Mapped[str] = mapped_column(sa.String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    contact_24_7: Mapped[str] = mapped_column(sa.String(200), default="")
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="")
+    requested_state: Mapped[str] = mapped_column(sa.String(8))
+    central_authority: Mapped[str] = mapped_column(sa.String(300), default="")
+    request_types: Mapped[str] = mapped_column(sa.String(200), default="")
+    holder_kind: Mapped[str] = mapped_column(sa.String(24), default="service-provider")
+    holder_name: Mapped[str] = mapped_column(sa.String(300), default="")
+    proceedings_stage: Mapped[str] = mapped_column(sa.String(24), default="investigation")
+    time_from: Mapped[datetime | None]
+    time_to: Mapped[datetime | None]
+    summary_of_facts: Mapped[str] = mapped_column(sa.Text, default="")
+    necessity: Mapped[str] = mapped_column(sa.Text, default="")
+    urgency: Mapped[str] = mapped_column(sa.String(12), default="normal")
+    urgency_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    confidentiality: Mapped[str] = mapped_column(sa.Text, default="")
+    use_limits: Mapped[str] = mapped_column(sa.Text, default="")
+    earlier_requests: Mapped[str] = mapped_column(sa.Text, default="")
+    production_to_follow: Mapped[bool] = mapped_column(default=False)
+    child_offence: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str] = mapped_column(sa.String(40), default="")
+
+    legal_basis: Mapped[str] = mapped_column(sa.String(24), default="")
+    proposed_basis: Mapped[str] = mapped_column(sa.String(24), default="")
+    basis_explanation: Mapped[str] = mapped_column(sa.Text, default="")
+    override_reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    submitted_at: Mapped[datetime | None]
+    approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None]
+    return_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    exported_at: Mapped[datetime | None]
+    packet_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    packet_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    sent_at: Mapped[datetime | None]
+    sent_to: Mapped[str] = mapped_column(sa.String(300), default="")
+    acknowledged_at: Mapped[datetime | None]
+    foreign_reference: Mapped[str] = mapped_column(sa.String(120), default="")
+    extended_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    outcome_note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    approver: Mapped[User | None] = relationship(foreign_keys=[approver_id])
+    offences: Mapped[list[MlaOffence]] = relationship(order_by="MlaOffence.id")
+    identifiers: Mapped[list[MlaIdentifier]] = relationship(order_by="MlaIdentifier.id")
+    annexes: Mapped[list[MlaAnnex]] = relationship(order_by="MlaAnnex.id")
+
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "number", name="uq_mla_requests_case_number"),
+        sa.CheckConstraint(f"status IN {REQUEST_STATUSES!r}", name="status"),
+        sa.CheckConstraint(f"proceedings_stage IN {PROCEEDINGS_STAGES!r}", name="stage"),
+        sa.CheckConstraint("urgency IN ('normal', 'urgent', 'emergency')", name="urgency"),
+    )
+
+    @property
+    def types(self) -> frozenset[str]:
+        return frozenset(t for t in self.request_types.split(",") if t)
+
+
+class MlaOffence(Base):
+    __tablename__ = "mla_offences"
+
+    id: Mapped[intpk]
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("mla_requests.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    provision: Mapped[str] = mapped_column(sa.String(300), default="")
+    maximum_penalty: Mapped[str] = mapped_column(sa.String(100), default="")
+
+
+class MlaIdentifier(Base):
+    """An identifier the request concerns, chosen from the case's entities.
+
+    `kind` and `value` are copied from the entity when chosen, so the request shows what was
+    asked even if the entity is later corrected. `observed_at` (UTC) and `port` are this
+    request's observation of an IP address.
+    """
+
+    __tablename__ = "mla_identifiers"
+
+    id: Mapped[intpk]
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("mla_requests.id"), index=True)
+    entity_id: Mapped[int] = mapped_column(sa.ForeignKey("entities.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    value: Mapped[str] = mapped_column(sa.String(2100))
+    observed_at: Mapped[datetime | None]
+    port: Mapped[int | None]
+    relevance: Mapped[str] = mapped_column(sa.Text, default="")
+
+    __table_args__ = (
+        sa.UniqueConstraint("request_id", "entity_id", name="uq_mla_identifiers_request_entity"),
+        sa.CheckConstraint("port IS NULL OR (port >= 0 AND port <= 65535)", name="port"),
+    )
+
+
+class MlaAnnex(Base):
+    """An evidence item attached to the request as an annex."""
+
+    __tablename__ = "mla_annexes"
+
+    id: Mapped[intpk]
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("mla_requests.id"), index=True)
+    evidence_item_id: Mapped[int] = mapped_column(sa.ForeignKey("evidence_items.id"), index=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint("request_id", "evidence_item_id", name="uq_mla_annexes_request_item"),
+    )

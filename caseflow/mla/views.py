@@ -1,0 +1,496 @@
+"""MLA request pages: form with the pre-flight checklist, approval, export and download,
+workflow steps, and the "Requests" case panel and dashboard panel."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from wtforms.fields.choices import SelectChoice
+
+from caseflow.auth.forms import ConfirmForm
+from caseflow.cases.services import case_for
+from caseflow.errors import AuthenticationError, CaseFlowError, ValidationError
+from caseflow.extensions import db_session
+from caseflow.mla import forms, services
+from caseflow.mla.legal_basis import instrument
+from caseflow.web import current_actor, now, origin, requires
+from caseflow.web.panels import case_panel, dashboard_panel
+
+bp = Blueprint("mla", __name__)
+
+FORM_FIELDS = (
+    "requested_state",
+    "request_types",
+    "holder_kind",
+    "holder_name",
+    "central_authority",
+    "requesting_authority",
+    "authority_address",
+    "contact_person",
+    "contact_phone",
+    "contact_email",
+    "contact_24_7",
+    "time_zone",
+    "proceedings_stage",
+    "time_from",
+    "time_to",
+    "summary_of_facts",
+    "necessity",
+    "urgency",
+    "urgency_reason",
+    "confidentiality",
+    "use_limits",
+    "earlier_requests",
+    "production_to_follow",
+    "child_offence",
+    "language",
+)
+
+
+def _treaties() -> dict[str, str]:
+    return current_app.config.get("BILATERAL_TREATIES") or {}
+
+
+def _packets_dir() -> Path:
+    return Path(current_app.config["DATA_DIR"]) / "packets"
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # The form asks for UTC: a datetime-local value carries no zone of its own.
+    return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _values(form: forms.RequestForm) -> dict[str, object]:
+    values = {name: getattr(form, name).data for name in FORM_FIELDS}
+    values["time_from"] = _utc(form.time_from.data)
+    values["time_to"] = _utc(form.time_to.data)
+    values["request_types"] = form.request_types.data or []
+    return values
+
+
+def _field_error(form, exc: ValidationError, default: str) -> None:
+    target = getattr(form, exc.field, None) if exc.field else None
+    (target or getattr(form, default)).errors.append(exc.message)
+
+
+@bp.route("/cases/<int:case_id>/requests/new", methods=["GET", "POST"])
+@requires("request.prepare")
+def create(case_id: int):
+    actor = current_actor()
+    case = case_for(db_session(), actor, case_id, write=True)
+    form = forms.RequestForm()
+    if not form.is_submitted():
+        form.child_offence.data = True
+        form.contact_person.data = actor.username
+    if form.validate_on_submit():
+        values = _values(form)
+        try:
+            req = services.create_request(
+                db_session(),
+                actor,
+                case_id,
+                requested_state=str(values.pop("requested_state")),
+                request_types=values.pop("request_types"),  # type: ignore[arg-type]
+                now=now(),
+                treaties=_treaties(),
+                **values,
+            )
+        except ValidationError as exc:
+            db_session().rollback()
+            _field_error(form, exc, "requested_state")
+        else:
+            flash(f"Request R-{req.number:02d} drafted.", "info")
+            return redirect(url_for("mla.detail", request_id=req.id))
+    status = 400 if form.errors else 200
+    return render_template("mla/form.html", form=form, case=case, req=None), status
+
+
+@bp.route("/requests/<int:request_id>/edit", methods=["GET", "POST"])
+@requires("request.prepare")
+def edit(request_id: int):
+    session = db_session()
+    req = services.view_request(session, current_actor(), request_id)
+    case = case_for(session, current_actor(), req.case_id)
+    form = forms.RequestForm(obj=req)
+    if not form.is_submitted():
+        form.request_types.data = sorted(req.types)
+        form.time_from.data = req.time_from.replace(tzinfo=None) if req.time_from else None
+        form.time_to.data = req.time_to.replace(tzinfo=None) if req.time_to else None
+    if form.validate_on_submit():
+        try:
+            services.update_request(
+                session,
+                current_actor(),
+                request_id,
+                now=now(),
+                treaties=_treaties(),
+                **_values(form),
+            )
+        except ValidationError as exc:
+            session.rollback()
+            _field_error(form, exc, "requested_state")
+        else:
+            flash("Request saved.", "info")
+            return redirect(url_for("mla.detail", request_id=request_id))
+    status = 400 if form.errors else 200
+    return render_template("mla/form.html", form=form, case=case, req=req), status
+
+
+def _detail_context(request_id: int) -> dict[str, object]:
+    session = db_session()
+    actor = current_actor()
+    req = services.view_request(session, actor, request_id)
+    case = case_for(session, actor, req.case_id)
+    annex_form = forms.AnnexForm()
+    annex_form.evidence.choices = [
+        SelectChoice(i.id, f"{i.reference} {i.description[:60]}")
+        for i in services.case_evidence_choices(session, case.id)
+    ]
+    identifier_form = forms.IdentifierForm()
+    identifier_form.entity.choices = [
+        SelectChoice(e.id, f"{e.kind}: {e.value}")
+        for e in services.case_entity_choices(session, case.id)
+    ]
+    basis_form = forms.BasisForm(code=req.legal_basis)
+    export_form = forms.ExportForm(recipient=req.central_authority or req.holder_name)
+    return {
+        "req": req,
+        "case": case,
+        "reference": services.reference(case, req),
+        "instrument": instrument(req.legal_basis),
+        "proposed": instrument(req.proposed_basis) if req.proposed_basis else None,
+        "checklist": services.checklist(req),
+        "clocks": services.request_clocks(req),
+        "editable": req.status in services.EDITABLE_STATUSES,
+        "basis_form": basis_form,
+        "offence_form": forms.OffenceForm(),
+        "annex_form": annex_form,
+        "identifier_form": identifier_form,
+        "export_form": export_form,
+        "sent_form": forms.SentForm(sent_to=req.central_authority),
+        "ack_form": forms.AcknowledgedForm(),
+        "close_form": forms.CloseForm(),
+        "confirm": ConfirmForm(),
+        "today": now(),
+    }
+
+
+@bp.route("/requests/<int:request_id>")
+@requires("case.work")
+def detail(request_id: int):
+    return render_template("mla/detail.html", **_detail_context(request_id))
+
+
+def _back(request_id: int, anchor: str = ""):
+    return redirect(url_for("mla.detail", request_id=request_id) + anchor)
+
+
+def _flash_errors(form) -> None:
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "error")
+
+
+def _attempt(request_id: int, form, action, success: str, anchor: str = ""):
+    """Run a button/short-form workflow step; domain errors come back as flash messages."""
+    if not form.validate_on_submit():
+        _flash_errors(form)
+        return _back(request_id, anchor)
+    try:
+        action(form)
+    except (ValidationError, AuthenticationError) as exc:
+        db_session().rollback()
+        flash(exc.message, "error")
+    else:
+        flash(success, "info")
+    return _back(request_id, anchor)
+
+
+@bp.route("/requests/<int:request_id>/basis", methods=["POST"])
+@requires("request.prepare")
+def set_basis(request_id: int):
+    return _attempt(
+        request_id,
+        forms.BasisForm(),
+        lambda f: services.set_legal_basis(
+            db_session(),
+            current_actor(),
+            request_id,
+            code=f.code.data,
+            reason=f.reason.data or "",
+            now=now(),
+            treaties=_treaties(),
+        ),
+        "Legal basis set.",
+        "#basis",
+    )
+
+
+@bp.route("/requests/<int:request_id>/offences", methods=["POST"])
+@requires("request.prepare")
+def add_offence(request_id: int):
+    return _attempt(
+        request_id,
+        forms.OffenceForm(),
+        lambda f: services.add_offence(
+            db_session(),
+            current_actor(),
+            request_id,
+            name=f.name.data or "",
+            provision=f.provision.data or "",
+            maximum_penalty=f.maximum_penalty.data or "",
+            now=now(),
+        ),
+        "Offence added.",
+        "#offences",
+    )
+
+
+@bp.route("/requests/<int:request_id>/offences/<int:offence_id>/remove", methods=["POST"])
+@requires("request.prepare")
+def remove_offence(request_id: int, offence_id: int):
+    return _attempt(
+        request_id,
+        ConfirmForm(),
+        lambda f: services.remove_offence(
+            db_session(), current_actor(), request_id, offence_id, now=now()
+        ),
+        "Offence removed.",
+        "#offences",
+    )
+
+
+@bp.route("/requests/<int:request_id>/identifiers", methods=["POST"])
+@requires("request.prepare")
+def add_identifier(request_id: int):
+    form = forms.IdentifierForm()
+    form.entity.choices = None  # validated by the service (an entity of this case)
+    form.entity.validate_choice = False
+    return _attempt(
+        request_id,
+        form,
+        lambda f: services.add_identifier(
+            db_session(),
+            current_actor(),
+            request_id,
+            int(f.entity.data or 0),
+            relevance=f.relevance.data or "",
+            observed_at=_utc(f.observed_at.data),
+            port=f.port.data,
+            now=now(),
+        ),
+        "Identifier added.",
+        "#identifiers",
+    )
+
+
+@bp.route("/requests/<int:request_id>/identifiers/<int:identifier_id>/remove", methods=["POST"])
+@requires("request.prepare")
+def remove_identifier(request_id: int, identifier_id: int):
+    return _attempt(
+        request_id,
+        ConfirmForm(),
+        lambda f: services.remove_identifier(
+            db_session(), current_actor(), request_id, identifier_id, now=now()
+        ),
+        "Identifier removed.",
+        "#identifiers",
+    )
+
+
+@bp.route("/requests/<int:request_id>/annexes", methods=["POST"])
+@requires("request.prepare")
+def add_annex(request_id: int):
+    form = forms.AnnexForm()
+    form.evidence.choices = None  # validated by the service (same case, file held)
+    form.evidence.validate_choice = False
+    return _attempt(
+        request_id,
+        form,
+        lambda f: services.add_annex(
+            db_session(), current_actor(), request_id, int(f.evidence.data or 0), now=now()
+        ),
+        "Evidence annex added.",
+        "#annexes",
+    )
+
+
+@bp.route("/requests/<int:request_id>/annexes/<int:annex_id>/remove", methods=["POST"])
+@requires("request.prepare")
+def remove_annex(request_id: int, annex_id: int):
+    return _attempt(
+        request_id,
+        ConfirmForm(),
+        lambda f: services.remove_annex(
+            db_session(), current_actor(), request_id, annex_id, now=now()
+        ),
+        "Evidence annex removed.",
+        "#annexes",
+    )
+
+
+@bp.route("/requests/<int:request_id>/submit", methods=["POST"])
+@requires("request.prepare")
+def submit(request_id: int):
+    return _attempt(
+        request_id,
+        ConfirmForm(),
+        lambda f: services.submit_request(
+            db_session(), current_actor(), request_id, now=now(), treaties=_treaties()
+        ),
+        "Submitted for approval.",
+    )
+
+
+@bp.route("/requests/<int:request_id>/approve", methods=["GET", "POST"])
+@requires("request.approve")
+def approve(request_id: int):
+    context = _detail_context(request_id)
+    form = forms.DecisionForm()
+    if form.validate_on_submit():
+        args = {
+            "totp_code": (form.code.data or "").strip(),
+            "settings": current_app.extensions["caseflow.auth"],
+            "origin": origin(),
+            "now": now(),
+        }
+        try:
+            if form.decision.data == "approve":
+                services.approve_request(db_session(), current_actor(), request_id, **args)
+                flash("Request approved.", "info")
+            else:
+                services.return_request(
+                    db_session(),
+                    current_actor(),
+                    request_id,
+                    reason=form.reason.data or "",
+                    **args,
+                )
+                flash("Request returned to its author.", "info")
+        except (ValidationError, AuthenticationError) as exc:
+            db_session().rollback()
+            _field_error(form, exc, "code")
+        else:
+            return _back(request_id)
+    status = 400 if form.errors else 200
+    return render_template("mla/approve.html", form=form, **context), status
+
+
+@bp.route("/requests/<int:request_id>/export", methods=["POST"])
+@requires("request.prepare")
+def export(request_id: int):
+    form = forms.ExportForm()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+        return _back(request_id, "#export")
+    try:
+        result = services.export_packet(
+            db_session(),
+            current_actor(),
+            request_id,
+            recipient=form.recipient.data or "",
+            signer=current_app.extensions["caseflow.packet_signer"],
+            store=current_app.extensions["caseflow.blobstore"],
+            out_dir=_packets_dir(),
+            now=now(),
+        )
+    except CaseFlowError as exc:
+        db_session().rollback()
+        flash(exc.message, "error")
+        return _back(request_id, "#export")
+    flash(f"Packet exported (SHA-256 {result.sha256}).", "info")
+    return _back(request_id, "#export")
+
+
+@bp.route("/requests/<int:request_id>/packet.zip")
+@requires("request.prepare")
+def download(request_id: int):
+    session = db_session()
+    req = services.view_request(session, current_actor(), request_id)
+    case = case_for(session, current_actor(), req.case_id)
+    path = services.packet_file(session, current_actor(), request_id, out_dir=_packets_dir())
+    name = services.reference(case, req).replace("/", "_") + ".zip"
+    response = send_file(
+        path, mimetype="application/zip", as_attachment=True, download_name=name, max_age=0
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/requests/<int:request_id>/sent", methods=["POST"])
+@requires("request.prepare")
+def sent(request_id: int):
+    return _attempt(
+        request_id,
+        forms.SentForm(),
+        lambda f: services.mark_sent(
+            db_session(), current_actor(), request_id, sent_to=f.sent_to.data or "", now=now()
+        ),
+        "Marked as sent; clocks started.",
+    )
+
+
+@bp.route("/requests/<int:request_id>/acknowledged", methods=["POST"])
+@requires("request.prepare")
+def acknowledged(request_id: int):
+    return _attempt(
+        request_id,
+        forms.AcknowledgedForm(),
+        lambda f: services.mark_acknowledged(
+            db_session(),
+            current_actor(),
+            request_id,
+            foreign_reference=f.foreign_reference.data or "",
+            now=now(),
+        ),
+        "Marked as acknowledged.",
+    )
+
+
+@bp.route("/requests/<int:request_id>/extend", methods=["POST"])
+@requires("request.prepare")
+def extend(request_id: int):
+    return _attempt(
+        request_id,
+        ConfirmForm(),
+        lambda f: services.record_extension(db_session(), current_actor(), request_id, now=now()),
+        "Extension recorded.",
+    )
+
+
+@bp.route("/requests/<int:request_id>/close", methods=["POST"])
+@requires("request.prepare")
+def close(request_id: int):
+    return _attempt(
+        request_id,
+        forms.CloseForm(),
+        lambda f: services.close_request(
+            db_session(),
+            current_actor(),
+            request_id,
+            outcome=f.outcome.data,
+            note=f.note.data or "",
+            now=now(),
+        ),
+        "Request closed.",
+    )
+
+
+@case_panel("requests", "Requests", "mla/_case_panel.html", order=70)
+def _case_requests(session, actor, case) -> dict[str, object]:
+    return {
+        "case": case,
+        "requests": [
+            (services.reference(case, r), r) for r in services.case_requests(session, case.id)
+        ],
+        "due": services.due_items(session, actor, now(), case_id=case.id),
+    }
+
+
+@dashboard_panel("request-deadlines", "Request deadlines", "mla/_dashboard_panel.html", order=40)
+def _dashboard_due(session, actor, today) -> dict[str, object]:
+    items = services.due_items(session, actor, now())
+    return {"due": [i for i in items if i.state != "later"]}

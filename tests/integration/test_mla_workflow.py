@@ -1,0 +1,255 @@
+"""MLA request workflow through the services: checklist gate, four-eyes TOTP approval, clocks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from caseflow.audit.models import AuditEvent
+from caseflow.auth.services import Origin
+from caseflow.errors import (
+    AuthenticationError,
+    ConflictError,
+    PermissionDenied,
+    ValidationError,
+)
+from caseflow.mla import services
+from caseflow.mla.models import MlaRequest
+from tests.factories import make_user
+from tests.helpers import totp_now
+from tests.mla_helpers import actor, add_member, complete_request, open_case
+
+
+@pytest.fixture
+def liaison(app):
+    return make_user(app, "liaison")
+
+
+@pytest.fixture
+def supervisor(app):
+    return make_user(app, "supervisor")
+
+
+@pytest.fixture
+def session(app):
+    with app.app_context():
+        from caseflow.extensions import db_session
+
+        yield db_session()
+
+
+@pytest.fixture
+def submitted(app, session, clock, liaison, supervisor):
+    case = open_case(session, liaison, clock())
+    add_member(session, liaison, case.id, supervisor, clock())
+    req = complete_request(session, liaison, case.id, clock())
+    services.submit_request(session, actor(session, liaison), req.id, now=clock())
+    return req.id
+
+
+def approve(app, session, user, request_id, code, clock):
+    return services.approve_request(
+        session,
+        actor(session, user),
+        request_id,
+        totp_code=code,
+        settings=app.extensions["caseflow.auth"],
+        origin=Origin(ip="127.0.0.1"),
+        now=clock(),
+    )
+
+
+def test_a_draft_proposes_its_legal_basis_and_explains_it(session, clock, liaison):
+    case = open_case(session, liaison, clock(), lead="GB")
+    req = complete_request(session, liaison, case.id, clock(), requested_state="US")
+    assert req.legal_basis == req.proposed_basis == "BUDAPEST-31"
+    assert "both GB and US are parties to the Budapest Convention" in req.basis_explanation
+
+
+def test_overriding_the_legal_basis_needs_a_reason(session, clock, liaison):
+    case = open_case(session, liaison, clock())
+    req = complete_request(session, liaison, case.id, clock())
+    me = actor(session, liaison)
+    with pytest.raises(ValidationError) as err:
+        services.set_legal_basis(session, me, req.id, code="BILATERAL", reason="", now=clock())
+    assert err.value.field == "override_reason"
+    session.rollback()
+    services.set_legal_basis(
+        session, me, req.id, code="BILATERAL", reason="UK-Thailand MLAT applies", now=clock()
+    )
+    assert (req.legal_basis, req.proposed_basis) == ("BILATERAL", "UNTOC-18")
+    assert req.override_reason == "UK-Thailand MLAT applies"
+
+
+def test_a_configured_bilateral_treaty_is_proposed(session, clock, liaison):
+    case = open_case(session, liaison, clock())
+    req = complete_request(session, liaison, case.id, clock())
+    services.update_request(
+        session,
+        actor(session, liaison),
+        req.id,
+        now=clock(),
+        treaties={"TH-GB": "UK-Thailand MLAT (fictional)"},
+    )
+    assert req.legal_basis == "BILATERAL"
+
+
+def test_submission_is_refused_while_items_are_missing_and_names_them(session, clock, liaison):
+    case = open_case(session, liaison, clock())
+    req = complete_request(session, liaison, case.id, clock(), use_limits="", language="")
+    with pytest.raises(ValidationError) as err:
+        services.submit_request(session, actor(session, liaison), req.id, now=clock())
+    assert "Use limitation (empty)" in err.value.message
+    assert "Language of the request (empty)" in err.value.message
+    session.rollback()
+    assert session.get(MlaRequest, req.id).status == "draft"
+
+
+def test_approval_by_the_author_is_refused(app, session, clock, submitted, liaison):
+    # the author is a liaison (no approve permission); a supervisor-author is refused too
+    with pytest.raises(PermissionDenied):
+        approve(app, session, liaison, submitted, totp_now(liaison.seed, clock), clock)
+
+
+def test_a_supervisor_cannot_approve_their_own_request(app, session, clock, supervisor):
+    from caseflow.policy import PERMISSIONS
+
+    req = MlaRequest(author_id=supervisor.id)
+    assert "request.approve" in PERMISSIONS["supervisor"]
+    assert not services.policy.may_approve_request(
+        actor(session, supervisor), author_id=req.author_id
+    )
+
+
+def test_supervisor_approves_with_a_fresh_totp_code(app, session, clock, submitted, supervisor):
+    clock.advance(seconds=30)
+    req = approve(app, session, supervisor, submitted, totp_now(supervisor.seed, clock), clock)
+    assert (req.status, req.approver_id) == ("approved", supervisor.id)
+    event = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "request.approve")
+    ).one()
+    assert event.case_id == req.case_id
+
+
+def test_approval_with_a_wrong_totp_code_is_refused(app, session, clock, submitted, supervisor):
+    good = totp_now(supervisor.seed, clock)
+    wrong = f"{(int(good) + 1) % 1_000_000:06d}"
+    with pytest.raises(AuthenticationError):
+        approve(app, session, supervisor, submitted, wrong, clock)
+    session.rollback()
+    assert session.get(MlaRequest, submitted).status == "submitted"
+
+
+def test_approval_with_a_replayed_totp_code_is_refused(
+    app, session, clock, submitted, supervisor, liaison
+):
+    clock.advance(seconds=30)
+    code = totp_now(supervisor.seed, clock)
+    req = approve(app, session, supervisor, submitted, code, clock)
+    # a second request of the same case, approved with the same (already used) code
+    other = complete_request(session, liaison, req.case_id, clock())
+    services.submit_request(session, actor(session, liaison), other.id, now=clock())
+    with pytest.raises(AuthenticationError, match="already used"):
+        approve(app, session, supervisor, other.id, code, clock)
+    session.rollback()
+    assert session.get(MlaRequest, other.id).status == "submitted"
+    failures = session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.outcome == "failure")
+    ).all()
+    assert failures  # the replay is audited as a security event
+
+
+def test_a_returned_request_can_be_edited_and_resubmitted(
+    app, session, clock, submitted, supervisor, liaison
+):
+    clock.advance(seconds=30)
+    req = services.return_request(
+        session,
+        actor(session, supervisor),
+        submitted,
+        reason="Add the provider's legal representative.",
+        totp_code=totp_now(supervisor.seed, clock),
+        settings=app.extensions["caseflow.auth"],
+        origin=Origin(),
+        now=clock(),
+    )
+    assert req.status == "returned"
+    services.update_request(
+        session, actor(session, liaison), req.id, holder_name="Example Hosting Ltd", now=clock()
+    )
+    services.submit_request(session, actor(session, liaison), req.id, now=clock())
+    assert req.status == "submitted"
+
+
+def test_a_submitted_request_cannot_be_edited_or_sent_before_export(
+    session, clock, submitted, liaison
+):
+    me = actor(session, liaison)
+    with pytest.raises(ConflictError):
+        services.update_request(session, me, submitted, language="fr", now=clock())
+    with pytest.raises(ConflictError):
+        services.mark_sent(session, me, submitted, sent_to="Central authority", now=clock())
+
+
+def test_workflow_steps_are_audited_and_clocks_appear_when_sent(
+    app, session, clock, liaison, supervisor
+):
+    case = open_case(session, liaison, clock(), lead="DE")
+    add_member(session, liaison, case.id, supervisor, clock())
+    req = complete_request(session, liaison, case.id, clock(), requested_state="DK")
+    me = actor(session, liaison)
+    services.update_request(
+        session,
+        me,
+        req.id,
+        request_types=["preservation"],
+        production_to_follow=True,
+        now=clock(),
+    )
+    assert req.legal_basis == "BUDAPEST-29"
+    from caseflow.entities import services as entity_services
+
+    email = entity_services.add_entity(
+        session, me, case.id, "email", "ads@example.com", now=clock()
+    ).entity
+    with pytest.raises(ValidationError):  # B29 needs a link to the offence for each identifier
+        services.submit_request(session, me, req.id, now=clock())
+    session.rollback()
+    services.add_identifier(
+        session, me, req.id, email.id, relevance="Contact address in the ads.", now=clock()
+    )
+    services.submit_request(session, me, req.id, now=clock())
+    clock.advance(seconds=30)
+    approve(app, session, supervisor, req.id, totp_now(supervisor.seed, clock), clock)
+    req.status = "exported"  # export is tested end to end with the packet
+    session.commit()
+    sent_at = clock()
+    services.mark_sent(session, me, req.id, sent_to="DK 24/7 point", now=sent_at)
+    items = services.due_items(session, me, sent_at)
+    assert [(i.due.label, i.due.due_at - sent_at) for i in items] == [
+        ("Send the MLA request", timedelta(days=45)),
+        ("Escalate", timedelta(days=55)),
+        ("Preservation expires (Art. 29(7): at least 60 days)", timedelta(days=60)),
+    ]
+    later = sent_at + timedelta(days=61)
+    states = [(i.due.kind, i.state) for i in services.due_items(session, me, later)]
+    assert states == [("deadline", "overdue")]
+    services.close_request(session, me, req.id, outcome="fulfil", note="", now=clock())
+    assert services.due_items(session, me, later) == []
+    actions = session.scalars(
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.object_type == "mla_request")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert actions == [
+        "request.create",
+        "request.offence_add",
+        "request.update",
+        "request.identifier_add",
+        "request.submit",
+        "request.approve",
+        "request.send",
+        "request.fulfil",
+    ]
