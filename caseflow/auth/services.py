@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ from caseflow.audit.services import record_event
 from caseflow.auth import secrets as sec
 from caseflow.auth.models import ROLES, RecoveryCode, User, UserSession
 from caseflow.clock import as_utc
-from caseflow.errors import AuthenticationError, NotFoundError, ValidationError
+from caseflow.errors import AuthenticationError, CaseFlowError, NotFoundError, ValidationError
 
 GENERIC_LOGIN_ERROR = "Invalid username or password."
 LOCKED_ERROR = "This account is locked. Try again later or ask an administrator to unlock it."
@@ -302,6 +303,23 @@ def _register_failure(
         )
 
 
+def _fail(
+    session: Session,
+    user: User,
+    settings: AuthSettings,
+    now: datetime,
+    origin: Origin,
+    why: str,
+    error: CaseFlowError,
+) -> NoReturn:
+    """Count a failed factor, commit the audit, and refuse: locked if this was one too many."""
+    _register_failure(session, user, settings, now, origin, why)
+    session.commit()
+    if _is_locked(user, now):
+        raise AccountLocked(LOCKED_ERROR)
+    raise error
+
+
 def check_password(
     session: Session,
     username: str,
@@ -340,11 +358,15 @@ def check_password(
         session.commit()
         raise AccountLocked(LOCKED_ERROR)
     if not settings.hasher.verify(user.password_hash, password):
-        _register_failure(session, user, settings, now, origin, "password_failed")
-        session.commit()
-        if _is_locked(user, now):
-            raise AccountLocked(LOCKED_ERROR)
-        raise AuthenticationError(GENERIC_LOGIN_ERROR)
+        _fail(
+            session,
+            user,
+            settings,
+            now,
+            origin,
+            "password_failed",
+            AuthenticationError(GENERIC_LOGIN_ERROR),
+        )
     if settings.hasher.needs_rehash(user.password_hash):
         user.password_hash = settings.hasher.hash(password)
     _security(
@@ -458,11 +480,15 @@ def confirm_enrolment(
     seed = enrolment_seed(session, user, settings=settings)
     step = sec.match_totp(seed, code, now.timestamp())
     if step is None:
-        _register_failure(session, user, settings, now, origin, "enrol_code_failed")
-        session.commit()
-        if _is_locked(user, now):
-            raise AccountLocked(LOCKED_ERROR)
-        raise ValidationError(f"Code: {BAD_CODE_ERROR}", field="code")
+        _fail(
+            session,
+            user,
+            settings,
+            now,
+            origin,
+            "enrol_code_failed",
+            ValidationError(f"Code: {BAD_CODE_ERROR}", field="code"),
+        )
     user.totp_enrolled_at = now
     user.last_totp_step = step
     user.failed_logins = 0
@@ -507,19 +533,21 @@ def verify_totp(
     seed = sec.decrypt_seed(user.totp_secret_enc, settings.totp_key, user_id=user.id)
     step = sec.match_totp(seed, code, now.timestamp())
     if step is not None and user.last_totp_step is not None and step <= user.last_totp_step:
-        _register_failure(session, user, settings, now, origin, "totp_replay")
-        session.commit()
-        if _is_locked(user, now):
-            raise AccountLocked(LOCKED_ERROR)
-        raise AuthenticationError(
-            "That code was already used. Wait for the next code from your authenticator."
+        _fail(
+            session,
+            user,
+            settings,
+            now,
+            origin,
+            "totp_replay",
+            AuthenticationError(
+                "That code was already used. Wait for the next code from your authenticator."
+            ),
         )
     if step is None:
-        _register_failure(session, user, settings, now, origin, "totp_failed")
-        session.commit()
-        if _is_locked(user, now):
-            raise AccountLocked(LOCKED_ERROR)
-        raise AuthenticationError(BAD_CODE_ERROR)
+        _fail(
+            session, user, settings, now, origin, "totp_failed", AuthenticationError(BAD_CODE_ERROR)
+        )
     user.last_totp_step = step
     session.flush()
 
@@ -544,11 +572,15 @@ def use_recovery_code(
         )
     )
     if row is None:
-        _register_failure(session, user, settings, now, origin, "recovery_code_failed")
-        session.commit()
-        if _is_locked(user, now):
-            raise AccountLocked(LOCKED_ERROR)
-        raise AuthenticationError(BAD_CODE_ERROR)
+        _fail(
+            session,
+            user,
+            settings,
+            now,
+            origin,
+            "recovery_code_failed",
+            AuthenticationError(BAD_CODE_ERROR),
+        )
     row.used_at = now
     remaining = (
         session.scalar(

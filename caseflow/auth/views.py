@@ -159,9 +159,7 @@ def enrol():
                 origin=origin(),
             )
         except services.AccountLocked as exc:
-            session.clear()
-            flash(exc.message, "error")
-            return redirect(url_for("auth.login"))
+            return _locked_out(exc)
         except ValidationError as exc:
             form.code.errors.append(exc.message)
         else:
@@ -195,65 +193,56 @@ def recovery_codes():
     return render_template("auth/recovery_codes.html", codes=None, form=form)
 
 
-@bp.route("/login/verify", methods=["GET", "POST"])
-@login_stage
-def verify():
+def _locked_out(exc: services.AccountLocked):
+    """A lockout ends the login attempt: back to the first step, with the message."""
+    session.clear()
+    flash(exc.message, "error")
+    return redirect(url_for("auth.login"))
+
+
+def _second_factor_step(form, template: str, check):
+    """The TOTP and recovery-code steps: `check(user, code)` raises on a bad code and may
+    return a message to show after login."""
     user = _pending("totp")
     if user is None:
         return redirect(url_for("auth.login"))
-    form = CodeForm()
     error = None
     if form.validate_on_submit():
         try:
-            services.verify_totp(
-                db_session(),
-                user,
-                form.code.data or "",
-                settings=_settings(),
-                now=now(),
-                origin=origin(),
-            )
+            message = check(user, form.code.data or "")
         except services.AccountLocked as exc:
-            session.clear()
-            flash(exc.message, "error")
-            return redirect(url_for("auth.login"))
+            return _locked_out(exc)
         except (AuthenticationError, ValidationError) as exc:
             error = exc.message
         else:
+            if message:
+                flash(message, "info")
             return _finish_login(user)
     status = 400 if (error or form.errors) else 200
-    return render_template("auth/verify.html", form=form, error=error), status
+    return render_template(template, form=form, error=error), status
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+@login_stage
+def verify():
+    def check(user, code):
+        services.verify_totp(
+            db_session(), user, code, settings=_settings(), now=now(), origin=origin()
+        )
+
+    return _second_factor_step(CodeForm(), "auth/verify.html", check)
 
 
 @bp.route("/login/recovery", methods=["GET", "POST"])
 @login_stage
 def recovery():
-    user = _pending("totp")
-    if user is None:
-        return redirect(url_for("auth.login"))
-    form = RecoveryForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            remaining = services.use_recovery_code(
-                db_session(),
-                user,
-                form.code.data or "",
-                settings=_settings(),
-                now=now(),
-                origin=origin(),
-            )
-        except services.AccountLocked as exc:
-            session.clear()
-            flash(exc.message, "error")
-            return redirect(url_for("auth.login"))
-        except AuthenticationError as exc:
-            error = exc.message
-        else:
-            flash(f"Recovery code accepted. {remaining} codes left.", "info")
-            return _finish_login(user)
-    status = 400 if (error or form.errors) else 200
-    return render_template("auth/recovery.html", form=form, error=error), status
+    def check(user, code):
+        remaining = services.use_recovery_code(
+            db_session(), user, code, settings=_settings(), now=now(), origin=origin()
+        )
+        return f"Recovery code accepted. {remaining} codes left."
+
+    return _second_factor_step(RecoveryForm(), "auth/recovery.html", check)
 
 
 @bp.route("/logout", methods=["POST"])
