@@ -21,6 +21,21 @@ def _field_error(form, exc: ValidationError, default: str) -> None:
     (target or getattr(form, default)).errors.append(exc.message)
 
 
+def _submit_inline_form(form, call, done: str) -> None:
+    """Forms embedded in the case page: run `call` if valid; report the outcome as flashes
+    (the page they live on is a redirect away)."""
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return
+    try:
+        call()
+        flash(done, "info")
+    except ValidationError as exc:
+        flash(exc.message, "error")
+
+
 @bp.route("/")
 @requires("case.work")
 def index():
@@ -129,23 +144,18 @@ def add_member(case_id: int):
     # Access first: an outsider's invalid form must be refused, not answered with flashes.
     services.case_for(db_session(), current_actor(), case_id, write=True)
     form = MemberForm()
-    if form.validate_on_submit():
-        try:
-            services.add_member(
-                db_session(),
-                current_actor(),
-                case_id,
-                username=form.username.data or "",
-                role=form.role.data or "",
-                now=now(),
-            )
-            flash("Member added.", "info")
-        except ValidationError as exc:
-            flash(exc.message, "error")
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
+    _submit_inline_form(
+        form,
+        lambda: services.add_member(
+            db_session(),
+            current_actor(),
+            case_id,
+            username=form.username.data or "",
+            role=form.role.data or "",
+            now=now(),
+        ),
+        "Member added.",
+    )
     return redirect(url_for("cases.detail", case_id=case_id) + "#members")
 
 
@@ -167,25 +177,20 @@ def add_task(case_id: int):
     # Access first: an outsider's invalid form must be refused, not answered with flashes.
     services.case_for(db_session(), current_actor(), case_id, write=True)
     form = TaskForm()
-    if form.validate_on_submit():
-        try:
-            services.add_task(
-                db_session(),
-                current_actor(),
-                case_id,
-                title=form.title.data or "",
-                kind=form.kind.data or "task",
-                assignee=form.assignee.data,
-                due_on=form.due_on.data,
-                now=now(),
-            )
-            flash("Task added.", "info")
-        except ValidationError as exc:
-            flash(exc.message, "error")
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
+    _submit_inline_form(
+        form,
+        lambda: services.add_task(
+            db_session(),
+            current_actor(),
+            case_id,
+            title=form.title.data or "",
+            kind=form.kind.data or "task",
+            assignee=form.assignee.data,
+            due_on=form.due_on.data,
+            now=now(),
+        ),
+        "Task added.",
+    )
     return redirect(url_for("cases.detail", case_id=case_id) + "#tasks")
 
 
