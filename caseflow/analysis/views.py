@@ -77,22 +77,43 @@ def subgraph_json(sub: Subgraph) -> dict:
 @bp.route("/")
 @requires("case.work")
 def case_graph(case_id: int):
+    """The case's graph, or with `?focus=<entity id>&depth=1..3` one entity's neighbourhood."""
     session = db_session()
     actor = current_actor()
     case = case_for(session, actor, case_id)
+    focus = request.args.get("focus", "")
+    depth = request.args.get("depth", "2")
+    if (focus and not focus.isdigit()) or not depth.isdigit():
+        raise ValidationError("Focus and depth: whole numbers.", field="focus")
+    extra = {"clusters": (), "places": (), "focus": int(focus) if focus else None}
     try:
-        result = services.case_graph(session, actor, _graph(), case_id)
+        if focus:
+            sub = services.neighbourhood(
+                session, actor, _graph(), case_id, int(focus), depth=int(depth)
+            )
+            pending = backlog(session)
+        else:
+            result = services.case_graph(session, actor, _graph(), case_id)
+            sub, pending = result.subgraph, result.backlog
+            extra["clusters"] = services.ad_clusters(session, actor, _graph(), case_id)
+            extra["places"] = services.jurisdictions(session, actor, _graph(), case_id)
     except services.GraphUnavailable as exc:
         return render_template(
-            "analysis/graph.html", case=case, unavailable=exc, data=None, pending=exc.backlog
+            "analysis/graph.html",
+            case=case,
+            unavailable=exc,
+            data=None,
+            pending=exc.backlog,
+            **extra,
         ), 503
     return render_template(
         "analysis/graph.html",
         case=case,
         unavailable=None,
-        sub=result.subgraph,
-        data=subgraph_json(result.subgraph),
-        pending=result.backlog,
+        sub=sub,
+        data=subgraph_json(sub),
+        pending=pending,
+        **extra,
     )
 
 

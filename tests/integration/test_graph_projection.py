@@ -184,3 +184,37 @@ def test_the_graph_page_shows_my_entities_and_only_a_stub_for_a_hidden_case(grap
     result = graph_app.test_cli_runner().invoke(args=["graph", "check"])
     assert result.exit_code == 0, result.output
     assert "4 entities" in result.output or "3 entities" in result.output
+
+
+def test_an_entity_page_links_to_its_neighbourhood_and_the_case_graph_lists_ad_clusters(
+    graph_app, graph_store
+):
+    from tests.conftest import AuthActions
+
+    officer = make_user(graph_app, "officer")
+    (case_id,) = open_cases(graph_app, officer, 1)
+    phone = add(graph_app, officer, case_id, "phone", "+44 7700 900555")
+    ad1 = add(
+        graph_app,
+        officer,
+        case_id,
+        "ad",
+        {"value": "https://classifieds.example.com/ad/1", "platform": "classifieds"},
+    )
+    ad2 = add(
+        graph_app,
+        officer,
+        case_id,
+        "ad",
+        {"value": "https://classifieds.example.com/ad/2", "platform": "classifieds"},
+    )
+    link(graph_app, officer, case_id, ad1, phone, "CONTACT")
+    link(graph_app, officer, case_id, ad2, phone, "CONTACT")
+    client = graph_app.test_client()
+    AuthActions(client, graph_app.config["CLOCK"]).login(officer)
+    whole = client.get(f"/cases/{case_id}/graph/").get_data(as_text=True)
+    assert "Cluster 1: 2 ads sharing 1 identifiers" in whole
+    around = client.get(f"/cases/{case_id}/graph/?focus={phone}&depth=1")
+    assert around.status_code == 200
+    assert "around one identifier" in around.get_data(as_text=True)
+    assert f'data-focus="e{phone}"' in around.get_data(as_text=True)

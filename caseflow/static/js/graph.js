@@ -99,5 +99,9 @@
   document.getElementById("png-link").addEventListener("click", function (event) {
     event.currentTarget.href = cy.png({ full: true, bg: "#ffffff", scale: 2 });
   });
+  if (holder.dataset.focus) {
+    var focus = cy.getElementById(holder.dataset.focus);
+    if (focus.nonempty()) { focus.select(); cy.center(focus); }
+  }
   say(cy.nodes().length + " nodes, " + cy.edges().length + " links.");
 }());
