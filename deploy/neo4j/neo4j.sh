@@ -137,11 +137,13 @@ start() {
   # runs the server JVM in the foreground; we background it and keep its pid.
   nohup "$JAVA_HOME/bin/java" -cp "$LIB_DIR/*" org.neo4j.server.startup.Neo4jCommand console \
     >"$CONSOLE_LOG" 2>&1 </dev/null &
-  echo $! >"$PID_FILE"
+  local launched=$!
+  echo "$launched" >"$PID_FILE"
   echo "$BOLT_PORT" >"$PORT_FILE"
   local deadline=$((SECONDS + START_TIMEOUT))
   while ((SECONDS < deadline)); do
-    if ! running_pid >/dev/null; then
+    # kill -0, not running_pid: right after the fork the cmdline may not name java yet.
+    if ! kill -0 "$launched" 2>/dev/null; then
       tail -n 40 "$CONSOLE_LOG" >&2 || true
       rm -f "$PID_FILE"
       die "Neo4j exited during start-up (log: $CONSOLE_LOG)"
