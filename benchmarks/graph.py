@@ -143,6 +143,7 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=300, help="queries before measuring")
+    parser.add_argument("--only", choices=("throughput", "latency"), help="run one half")
     parser.add_argument("--uri", help="use this server (it is cleared!) instead of starting one")
     parser.add_argument("--user", default="neo4j")
     parser.add_argument("--password", default="")
@@ -156,13 +157,15 @@ def main() -> None:
     with server as (uri, password), GraphDatabase.driver(uri, auth=(args.user, password)) as driver:
         store = GraphStore(driver)
         store.ensure_schema()
-        throughput(store, args.n, args.baseline_n)
-        small = latency(store, args.small, args.queries, args.warmup)
-        large = latency(store, args.large, args.queries, args.warmup)
-        print(
-            f"  ratio {args.large:,} / {args.small:,}: p50 {large[0] / small[0]:.2f}x, "
-            f"p95 {large[1] / small[1]:.2f}x (goal <= 2x)"
-        )
+        if args.only != "latency":
+            throughput(store, args.n, args.baseline_n)
+        if args.only != "throughput":
+            small = latency(store, args.small, args.queries, args.warmup)
+            large = latency(store, args.large, args.queries, args.warmup)
+            print(
+                f"  ratio {args.large:,} / {args.small:,}: p50 {large[0] / small[0]:.2f}x, "
+                f"p95 {large[1] / small[1]:.2f}x (goal <= 2x)"
+            )
         if args.uri:
             store.clear()
 
