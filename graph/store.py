@@ -123,10 +123,11 @@ class GraphStore:
     def clear(self) -> None:
         """Delete every node and relationship (schema stays). For tests and `graph rebuild`.
 
-        Runs as auto-commit batches of 10,000 nodes, so it is not atomic.
+        Runs as auto-commit batches, so it is not atomic.
         """
         with self._driver.session(database=self._database) as session:
-            session.run(_q(cypher.CLEAR)).consume()
+            for statement in cypher.CLEAR:
+                session.run(_q(statement)).consume()
 
     def ping(self) -> bool:
         """True when the server answers `RETURN 1` with these credentials; never raises.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CaseFlow's local Neo4j Community server: provision | start | stop | status | password.
+# CaseFlow's local Neo4j Community server: provision | start | stop | status | port | password.
 #
 # Runs Neo4j from Maven Central jars (deploy/neo4j/lib/, fetched by `provision`) on Java 17,
 # with deploy/neo4j/neo4j.conf rendered into a run folder outside git. Environment:
@@ -26,6 +26,7 @@ LIB_DIR="${NEO4J_LIB_DIR:-$HERE/lib}"
 START_TIMEOUT="${NEO4J_START_TIMEOUT:-120}"
 
 PID_FILE="$RUN_DIR/run/caseflow-neo4j.pid"
+PORT_FILE="$RUN_DIR/run/caseflow-neo4j.port"
 CONSOLE_LOG="$RUN_DIR/logs/console.log"
 CONF_DIR="$RUN_DIR/conf"
 
@@ -95,6 +96,11 @@ ensure_password() {
   fi
 }
 
+running_port() {
+  # The port the running instance was started with (it may differ from NEO4J_BOLT_PORT now).
+  cat "$PORT_FILE" 2>/dev/null || echo "$BOLT_PORT"
+}
+
 port_open() {
   (exec 3<>"/dev/tcp/127.0.0.1/$BOLT_PORT") 2>/dev/null
 }
@@ -117,7 +123,7 @@ PY
 start() {
   provision
   if pid="$(running_pid)"; then
-    echo "neo4j.sh: already running (pid $pid) on bolt://127.0.0.1:$BOLT_PORT" >&2
+    echo "neo4j.sh: already running (pid $pid) on bolt://127.0.0.1:$(running_port)" >&2
     return 0
   fi
   if port_open; then
@@ -130,10 +136,13 @@ start() {
   # runs the server JVM in the foreground; we background it and keep its pid.
   nohup "$JAVA_HOME/bin/java" -cp "$LIB_DIR/*" org.neo4j.server.startup.Neo4jCommand console \
     >"$CONSOLE_LOG" 2>&1 </dev/null &
-  echo $! >"$PID_FILE"
+  local launched=$!
+  echo "$launched" >"$PID_FILE"
+  echo "$BOLT_PORT" >"$PORT_FILE"
   local deadline=$((SECONDS + START_TIMEOUT))
   while ((SECONDS < deadline)); do
-    if ! running_pid >/dev/null; then
+    # kill -0, not running_pid: right after the fork the cmdline may not name java yet.
+    if ! kill -0 "$launched" 2>/dev/null; then
       tail -n 40 "$CONSOLE_LOG" >&2 || true
       rm -f "$PID_FILE"
       die "Neo4j exited during start-up (log: $CONSOLE_LOG)"
@@ -152,7 +161,7 @@ start() {
 stop() {
   local pid
   if ! pid="$(running_pid)"; then
-    rm -f "$PID_FILE"
+    rm -f "$PID_FILE" "$PORT_FILE"
     echo "neo4j.sh: not running" >&2
     return 0
   fi
@@ -168,14 +177,14 @@ stop() {
     fi
     sleep 0.5
   done
-  rm -f "$PID_FILE"
+  rm -f "$PID_FILE" "$PORT_FILE"
   echo "neo4j.sh: stopped" >&2
 }
 
 status() {
   local pid
   if pid="$(running_pid)"; then
-    echo "running (pid $pid) on bolt://127.0.0.1:$BOLT_PORT"
+    echo "running (pid $pid) on bolt://127.0.0.1:$(running_port)"
     return 0
   fi
   echo "not running"
@@ -187,8 +196,9 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
+  port) running_pid >/dev/null || die "not running"; running_port ;;
   password)
     [[ -s "$PASSWORD_FILE" ]] || die "no password yet; run: $0 start"
     cat "$PASSWORD_FILE"; echo ;;
-  *) echo "usage: $0 provision|start|stop|status|password" >&2; exit 2 ;;
+  *) echo "usage: $0 provision|start|stop|status|port|password" >&2; exit 2 ;;
 esac

@@ -90,6 +90,10 @@ def test_graph_check_passes_then_names_what_neo4j_lost_and_rebuild_repairs_it(
     assert runner.invoke(args=["graph", "check"]).exit_code == 0
 
 
+@pytest.mark.skipif(
+    bool(__import__("os").environ.get("CASEFLOW_TEST_NEO4J_URI")),
+    reason="stops and restarts the server: only the suite's own Neo4j",
+)
 def test_writes_succeed_while_neo4j_is_down_and_nothing_is_lost(graph_app, graph_store):
     officer = make_user(graph_app, "officer")
     before = open_cases(graph_app, officer, 5)
