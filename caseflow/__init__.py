@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from caseflow.auth.secrets import Hasher
 from caseflow.auth.services import AuthSettings
@@ -19,6 +20,14 @@ from caseflow.clock import utcnow
 from caseflow.config import check_production, load_settings
 from caseflow.db import make_engine, make_sessionmaker
 from caseflow.extensions import close_db_session, csrf, login_manager
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` bounded to a 32-bit signed integer, the range of our primary keys."""
+
+    def __init__(self, url_map, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -49,6 +58,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    # Ids in URLs are database integers: larger numbers are "not found", never a 500.
+    app.url_map.converters["int"] = DatabaseId
 
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["caseflow.engine"] = engine

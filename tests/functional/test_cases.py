@@ -207,3 +207,9 @@ def test_concurrent_case_creation_gives_gap_free_unique_references(app, officer)
     session.close()
     year = app.config["CLOCK"]().year
     assert refs == [f"CF-{year}-{n:04d}" for n in range(1, 9)]
+
+
+def test_an_id_beyond_the_database_range_is_not_found_not_an_error(auth, client, officer):
+    auth.login(officer)
+    assert client.get("/cases/99999999999999999999").status_code == 404
+    assert client.get("/cases/2147483648").status_code == 404
