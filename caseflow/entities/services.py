@@ -598,7 +598,15 @@ def case_entity_choices(session: Session, actor: Actor, case_id: int) -> list[En
 # --- links -----------------------------------------------------------------------------------
 
 
-def _link_rows(session: Session, case: Case, condition: Any, *, see_victims: bool) -> list[LinkRow]:
+def _link_rows(
+    session: Session,
+    case: Case,
+    condition: Any,
+    *,
+    see_victims: bool,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[LinkRow]:
     src, dst = aliased(Entity), aliased(Entity)
     src_ce, dst_ce = aliased(CaseEntity), aliased(CaseEntity)
     rows = session.execute(
@@ -610,6 +618,8 @@ def _link_rows(session: Session, case: Case, condition: Any, *, see_victims: boo
         .outerjoin(User, User.id == Link.created_by_id)
         .where(Link.case_id == case.id, condition)
         .order_by(Link.retracted_at.is_not(None), Link.created_at.desc(), Link.id.desc())
+        .limit(limit)
+        .offset(offset)
     ).all()
     return [
         LinkRow(
@@ -722,6 +732,51 @@ def link_entities(
     )
     session.commit()
     return link
+
+
+@dataclass(frozen=True)
+class LinkPage:
+    rows: list[LinkRow]
+    total: int
+
+
+def list_case_links(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    *,
+    offset: int = 0,
+    limit: int = 50,
+    now: datetime | None = None,
+) -> LinkPage:
+    """One page of a case's links, active first then retracted, newest first; victims
+    masked for non-members. Audit "link.list" (consultation); one commit."""
+    case, access = _case_access(session, actor, case_id)
+    limit = max(1, min(limit, MAX_PER_PAGE))
+    total = session.scalar(
+        sa.select(sa.func.count()).select_from(Link).where(Link.case_id == case.id)
+    )
+    rows = _link_rows(
+        session,
+        case,
+        sa.true(),
+        see_victims=policy.may_see_victim_details(access),
+        limit=limit,
+        offset=max(0, offset),
+    )
+    _audit(
+        session,
+        actor,
+        "link.list",
+        "consultation",
+        case,
+        object_type="case",
+        object_id=case.id,
+        now=now,
+        details={"offset": offset},
+    )
+    session.commit()
+    return LinkPage(rows, total or 0)
 
 
 def view_link(

@@ -64,3 +64,36 @@ def add_member(app, owner, case_id: int, member, role: str = "investigator") -> 
             now=app.config["CLOCK"](),
         )
         return row.id
+
+
+def add_entity(app, user, case_id: int, kind: str, value: str, **fields: str) -> int:
+    from caseflow.entities import services
+
+    with app.app_context():
+        session = _session(app)
+        result = services.add_entity(
+            session,
+            actor_for(session.get(User, user.id)),
+            case_id,
+            kind,
+            {"value": value, **fields},
+            now=app.config["CLOCK"](),
+        )
+        return result.entity.id
+
+
+def link_entities(app, user, case_id: int, source_id: int, target_id: int, type: str) -> int:
+    from caseflow.entities import services
+
+    with app.app_context():
+        session = _session(app)
+        link = services.link_entities(
+            session,
+            actor_for(session.get(User, user.id)),
+            case_id,
+            source_id=source_id,
+            target_id=target_id,
+            type=type,
+            now=app.config["CLOCK"](),
+        )
+        return link.id

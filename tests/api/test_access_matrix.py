@@ -8,7 +8,14 @@ import sqlalchemy as sa
 
 from caseflow.api.v1._core import OPERATIONS
 from caseflow.audit.models import AuditEvent
-from tests.api.helpers import add_member, bearer, issue_token, open_case
+from tests.api.helpers import (
+    add_entity,
+    add_member,
+    bearer,
+    issue_token,
+    link_entities,
+    open_case,
+)
 from tests.factories import make_user
 
 CASE_OPERATIONS = [op for op in OPERATIONS if "case_id" in op.path_params]
@@ -19,11 +26,19 @@ BODIES = {
     "update_case": {"title": "Renamed"},
     "add_member": {"username": "placeholder", "role": "analyst"},
     "add_task": {"title": "Check the ad host"},
+    "add_entity": {"kind": "email", "value": "contact@example.com"},
+    "create_link": {"source_id": "{phone_id}", "target_id": "{account_id}", "type": "CONTROLS"},
+    "preview_ad": {"text": "Call +44 7700 900123"},
+    "ingest_ad": {
+        "value": "https://ads.example.com/ad/1",
+        "text": "Call +44 7700 900123",
+        "selected": ["phone:+447700900123"],
+    },
 }
 
 
 def test_every_case_scoped_endpoint_is_covered():
-    assert len(CASE_OPERATIONS) >= 6
+    assert len(CASE_OPERATIONS) >= 16
     for op in CASE_OPERATIONS:
         if op.request is not None:
             assert op.endpoint in BODIES, f"add a valid body for {op.endpoint}"
@@ -36,17 +51,31 @@ def world(app):
     colleague = make_user(app, "liaison")
     case_id = open_case(app, owner, title="Closed circle")
     member_id = add_member(app, owner, case_id, colleague)
+    phone_id = add_entity(app, owner, case_id, "phone", "+44 7700 900456")
+    account_id = add_entity(app, owner, case_id, "account", "telegram:closed_circle_contact")
+    link_id = link_entities(app, owner, case_id, phone_id, account_id, "ASSOCIATED_WITH")
     outsiders = {
         role: make_user(app, role) for role in ("officer", "liaison", "supervisor", "admin")
     }
-    return {"case_id": case_id, "member_id": member_id, "colleague": colleague, **outsiders}
+    ids = {
+        "case_id": case_id,
+        "member_id": member_id,
+        "entity_id": phone_id,
+        "phone_id": phone_id,
+        "account_id": account_id,
+        "link_id": link_id,
+    }
+    return {**ids, "colleague": colleague, **outsiders}
 
 
 def _call(client, op, world, headers):
-    path = "/api/v1" + op.path.format(case_id=world["case_id"], member_id=world["member_id"])
+    path = "/api/v1" + op.path.format(**{name: world[name] for name in op.path_params})
     body = dict(BODIES.get(op.endpoint, {})) if op.request is not None else None
     if body and "username" in body:
         body["username"] = world["colleague"].username
+    for key, value in (body or {}).items():
+        if isinstance(value, str) and value.startswith("{"):
+            body[key] = world[value.strip("{}")]
     return client.open(path, method=op.method, json=body, headers=headers)
 
 

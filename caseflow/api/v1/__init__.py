@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from caseflow.api.v1 import cases, members, tasks  # noqa: F401  (registers their operations)
+from caseflow.api.v1 import (  # noqa: F401  (registers their operations)
+    cases,
+    entities,
+    intake,
+    links,
+    members,
+    records,
+    tasks,
+)
 from caseflow.api.v1._core import bp
 from caseflow.api.v1.openapi import document
 from caseflow.web import public

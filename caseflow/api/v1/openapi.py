@@ -104,8 +104,9 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "CaseFlow API",
             "version": "1",
-            "description": "Cases, members and tasks for CaseFlow. Authenticate with a personal "
-            "access token: `Authorization: Bearer cfp_...`. See docs/api.md.",
+            "description": "Cases, members, tasks, identifiers, links, cross-case hits, ad "
+            "intake, evidence and MLA requests. Authenticate with a personal access token: "
+            "`Authorization: Bearer cfp_...`. See docs/api.md.",
         },
         "servers": [{"url": "/api/v1"}],
         "paths": paths,

@@ -9,6 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from caseflow.cases.models import CASE_STATUSES, MEMBER_ROLES, PRIORITIES, TASK_KINDS, TASK_STATUSES
+from caseflow.entities.inputs import KIND_FIELDS, field_label
+from caseflow.entities.models import (
+    CONFIDENCES,
+    ENTITY_KINDS,
+    ENTRY_SOURCES,
+    INVOLVEMENT_ROLES,
+    LINK_TYPES,
+)
+from caseflow.entities.normalize import MAX_AD_TEXT
+from caseflow.entities.services import MAX_HITS_SHOWN
+from caseflow.evidence.models import ITEM_KINDS
+from caseflow.mla.models import REQUEST_STATUSES
 
 Schema = dict[str, Any]
 
@@ -154,4 +166,271 @@ TASK_CREATE: Schema = obj(
         "due_on": {**nullable(DATE), "title": "Due date"},
     },
     required=["title"],
+)
+
+
+# --- entities, links, hits, ad intake ----------------------------------------------------------
+
+ENTITY_ROW: Schema = obj(
+    {
+        "entity_id": ID,
+        "kind": {"type": "string", "enum": list(ENTITY_KINDS)},
+        "value": {"type": "string", "description": "canonical value; empty when masked"},
+        "label": {"type": "string"},
+        "jurisdiction": {"type": ["string", "null"]},
+        "role": {"type": ["string", "null"], "enum": [*INVOLVEMENT_ROLES, None]},
+        "source": {"type": "string", "enum": list(ENTRY_SOURCES)},
+        "note": {"type": ["string", "null"]},
+        "added_at": DATETIME,
+        "masked": {
+            "type": "boolean",
+            "description": "a victim shown to a non-member: value, label, note withheld",
+        },
+    }
+)
+
+ENTITY_REF: Schema = obj(
+    {
+        "id": ID,
+        "kind": {"type": "string", "enum": list(ENTITY_KINDS)},
+        "value": {"type": "string"},
+        "label": {"type": "string"},
+        "jurisdiction": {"type": ["string", "null"]},
+    }
+)
+
+HIT: Schema = obj(
+    {
+        "entity_id": ID,
+        "entity_kind": {"type": "string", "enum": list(ENTITY_KINDS)},
+        "entity_label": {"type": "string"},
+        "case_reference": {"type": "string", "description": "the other case's reference only"},
+        "owner_name": {"type": "string", "description": "who to call: the other case's owner"},
+        "owner_contact": {"type": "string", "description": "organisation, e-mail, phone"},
+    }
+)
+
+HITS: Schema = obj(
+    {
+        "items": {
+            "type": "array",
+            "items": HIT,
+            "description": f"at most {MAX_HITS_SHOWN}; each one shown is audited",
+        }
+    }
+)
+
+_TEXT: Schema = {"type": "string", "maxLength": 2000}
+ENTITY_CREATE: Schema = obj(
+    {
+        "kind": {"type": "string", "title": "Kind", "enum": list(ENTITY_KINDS)},
+        "value": {
+            "type": "string",
+            "title": "Value",
+            "maxLength": 2100,
+            "description": "phone, e-mail, URL, handle, address, name... (docs/entities.md)",
+        },
+        "role": {
+            "type": ["string", "null"],
+            "title": "Role",
+            "enum": [*INVOLVEMENT_ROLES, None],
+            "description": "required for persons",
+        },
+        "note": {**_TEXT, "title": "Note"},
+        **{
+            name: {
+                **_TEXT,
+                "title": field_label(name),
+                "description": "for " + ", ".join(k for k, f in KIND_FIELDS.items() if name in f),
+            }
+            for name in sorted({f for fields in KIND_FIELDS.values() for f in fields})
+            if name != "text"
+        },
+        "text": {
+            "type": "string",
+            "title": "Text",
+            "maxLength": MAX_AD_TEXT,
+            "description": "for ad",
+        },
+    },
+    required=["kind", "value"],
+)
+
+ENTITY_ADDED: Schema = obj(
+    {
+        "entity": ENTITY_ROW,
+        "created": {"type": "boolean", "description": "new in CaseFlow, not only in this case"},
+        "already_in_case": {"type": "boolean", "description": "nothing changed"},
+        "hits": {"type": "array", "items": HIT},
+    }
+)
+
+LINK: Schema = obj(
+    {
+        "id": ID,
+        "type": {"type": "string", "enum": list(LINK_TYPES)},
+        "source": ENTITY_ROW,
+        "target": ENTITY_ROW,
+        "confidence": {"type": "string", "enum": list(CONFIDENCES)},
+        "assessment": {"type": "boolean", "description": "an assessment, not a fact"},
+        "evidence_item_id": {"type": ["integer", "null"]},
+        "note": {"type": ["string", "null"]},
+        "created_at": DATETIME,
+        "created_by": {"type": ["string", "null"], "description": "username"},
+        "retracted_at": nullable(DATETIME),
+    }
+)
+
+LINK_CREATE: Schema = obj(
+    {
+        "source_id": {**ID, "maximum": 2**31 - 1, "title": "Source"},
+        "target_id": {**ID, "maximum": 2**31 - 1, "title": "Target"},
+        "type": {"type": "string", "title": "Type", "enum": list(LINK_TYPES)},
+        "confidence": {"type": "string", "title": "Confidence", "enum": list(CONFIDENCES)},
+        "assessment": {"type": "boolean", "title": "Assessment"},
+        "evidence_item_id": {
+            "type": ["integer", "null"],
+            "title": "Evidence item",
+            "minimum": 1,
+            "maximum": 2**31 - 1,
+        },
+        "note": {**_TEXT, "title": "Note"},
+    },
+    required=["source_id", "target_id", "type"],
+)
+
+ENTITY_DETAIL: Schema = obj(
+    {
+        "entity": ENTITY_ROW,
+        "attributes": {"type": "object", "description": "derived facts; empty when masked"},
+        "observations": {
+            "type": "array",
+            "items": obj(
+                {
+                    "observed_at": nullable(DATETIME),
+                    "port": {"type": ["integer", "null"]},
+                    "offset": {"type": ["string", "null"], "description": "as stated, +02:00"},
+                }
+            ),
+        },
+        "links": {"type": "array", "items": LINK},
+        "hits": {"type": "array", "items": HIT},
+        "read_only": {"type": "boolean"},
+    }
+)
+
+AD_TEXT: Schema = {"type": "string", "title": "Text of the ad", "minLength": 1,
+                   "maxLength": MAX_AD_TEXT}  # fmt: skip
+PLATFORM: Schema = {"type": ["string", "null"], "title": "Platform", "maxLength": 40}
+
+PREVIEW_REQUEST: Schema = obj({"text": AD_TEXT, "platform": PLATFORM}, required=["text"])
+
+CANDIDATE: Schema = obj(
+    {
+        "kind": {"type": "string", "enum": list(ENTITY_KINDS)},
+        "raw": {"type": "string", "description": "as read in the text (de-obfuscated)"},
+        "key": {
+            "type": ["string", "null"],
+            "description": "send it back in `selected` to create it; null when invalid",
+        },
+        "value": {"type": ["string", "null"], "description": "canonical value"},
+        "label": {"type": ["string", "null"]},
+        "error": {"type": ["string", "null"], "description": "why it is not valid"},
+        "span": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 0},
+            "minItems": 2,
+            "maxItems": 2,
+            "description": "[start, end) in the text",
+        },
+    }
+)
+
+PREVIEW: Schema = obj(
+    {
+        "region": {"type": "string", "description": "phones were read with this region"},
+        "platform": {"type": ["string", "null"]},
+        "candidates": {"type": "array", "items": CANDIDATE},
+    }
+)
+
+INTAKE_REQUEST: Schema = obj(
+    {
+        "value": {
+            "type": "string",
+            "title": "Ad",
+            "maxLength": 2100,
+            "description": "the ad's URL or id",
+        },
+        "platform": PLATFORM,
+        "posted_at": {"type": ["string", "null"], "title": "Posted at", "maxLength": 40},
+        "title": {"type": ["string", "null"], "title": "Title", "maxLength": 500},
+        "text": AD_TEXT,
+        "selected": {
+            "type": "array",
+            "title": "Identifiers",
+            "items": {"type": "string", "maxLength": 2200},
+            "maxItems": 500,
+            "description": "candidate keys from the preview",
+        },
+        "posted_by": {
+            "type": ["string", "null"],
+            "title": "Posted by",
+            "maxLength": 300,
+            "description": "handle on the ad's platform, or platform:handle",
+        },
+    },
+    required=["text"],
+)
+
+LINK_REF: Schema = obj(
+    {
+        "id": ID,
+        "type": {"type": "string", "enum": list(LINK_TYPES)},
+        "source_id": ID,
+        "target_id": ID,
+    }
+)
+
+INTAKE_RESULT: Schema = obj(
+    {
+        "ad": ENTITY_REF,
+        "entities": {"type": "array", "items": ENTITY_REF},
+        "links": {"type": "array", "items": LINK_REF},
+    }
+)
+
+# --- evidence and MLA requests (read-only summaries) ---------------------------------------------
+
+EVIDENCE_ITEM: Schema = obj(
+    {
+        "id": ID,
+        "reference": {"type": "string", "description": "CF-YYYY-NNNN/E-NNNN"},
+        "number": {"type": "integer", "minimum": 1},
+        "kind": {"type": "string", "enum": list(ITEM_KINDS)},
+        "description": {"type": "string"},
+        "acquired_by": {"type": "string"},
+        "acquired_at": DATETIME,
+        "filename": {"type": ["string", "null"]},
+        "media_type": {"type": ["string", "null"]},
+        "size": {"type": ["integer", "null"]},
+        "sha256": {"type": ["string", "null"]},
+        "sha1": {"type": ["string", "null"]},
+        "md5": {"type": ["string", "null"]},
+        "created_at": DATETIME,
+    }
+)
+
+MLA_REQUEST: Schema = obj(
+    {
+        "id": ID,
+        "reference": {"type": "string", "description": "CF-YYYY-NNNN/R-NN"},
+        "status": {"type": "string", "enum": list(REQUEST_STATUSES)},
+        "requested_state": {"type": "string"},
+        "legal_basis": {"type": "string", "description": "empty until chosen"},
+        "urgency": {"type": "string"},
+        "created_at": DATETIME,
+        "updated_at": DATETIME,
+        "sent_at": nullable(DATETIME),
+    }
 )

@@ -61,7 +61,7 @@ def check_value(schema: dict[str, Any], value: Any, field: str) -> Any:
         if any(ch in _CONTROLS for ch in value):
             raise fail("must not contain control characters")
         if "enum" in schema and value not in schema["enum"]:
-            raise fail("one of " + ", ".join(schema["enum"]))
+            raise fail("one of " + ", ".join(v for v in schema["enum"] if v is not None))
         if len(value) < schema.get("minLength", 0):
             raise fail("required")
         if "maxLength" in schema and len(value) > schema["maxLength"]:
