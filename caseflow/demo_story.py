@@ -31,6 +31,7 @@ from caseflow.evidence import services as evidence
 from caseflow.evidence.blobstore import BlobStore
 from caseflow.evidence.models import EvidenceItem
 from caseflow.mla import services as mla
+from caseflow.mla.models import MlaRequest
 
 CHAT = "chatterbox"  # a fictional chat platform
 SITE_A = "annonces-rapides.example.com"  # fictional classified site 1 (France)
@@ -287,7 +288,7 @@ def build(
         ),
         now=now - 5 * days,
     )
-    records = evidence.register_item(
+    evidence.register_item(
         session,
         officer,
         case.id,
@@ -314,7 +315,6 @@ def build(
         assessment=True,
         note="Chat export E-0002 (demo).",
     )
-    del records
 
     # --- tasks: the preservation nearing expiry and ordinary work -----------------------------
     preservation_due = today + 5 * days
@@ -491,7 +491,7 @@ def _mla_request(
     annex: EvidenceItem,
     *,
     now: datetime,
-):
+) -> MlaRequest:
     """A complete request to Estonia for the exchange's records, submitted for approval."""
     drafted = now - 2 * timedelta(days=1)
     req = mla.create_request(
