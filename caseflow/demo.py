@@ -1,7 +1,9 @@
 """Demo data for a local install: entirely fictional. Accounts here are DEMO ONLY.
 
-The credentials are printed and kept in the instance folder (`demo-credentials.txt`, mode
-0600) so that `make run` can show them again; never load demo data into a real installation.
+`load` creates one enrolled account per role (two officers) and the fictional case of
+caseflow/demo_story.py (docs/demo.md). The credentials are printed and kept in the instance
+folder (`demo-credentials.txt`, mode 0600) so that `make run` can show them again; never
+load demo data into a real installation.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from caseflow import demo_story
 from caseflow.actor import Actor
 from caseflow.auth import secrets as sec
 from caseflow.auth import services
@@ -23,6 +26,7 @@ from caseflow.auth.models import User
 
 DEMO_USERS = (
     ("officer", "officer.demo", "Olivia Officer (demo)"),
+    ("officer", "officer2.demo", "Omar Officer (demo)"),
     ("liaison", "liaison.demo", "Liam Liaison (demo)"),
     ("supervisor", "supervisor.demo", "Sofia Supervisor (demo)"),
     ("admin", "admin.demo", "Adam Admin (demo)"),
@@ -90,10 +94,11 @@ def load(session: Session, app: Flask, *, if_empty: bool, echo: Callable[[str], 
         "=" * 72,
     ]
     qrs = []
+    users: dict[str, User] = {}
     for role, username, name in DEMO_USERS:
         password = f"demo-{role}-{sec.one_time_password()}"
         seed = sec.new_totp_seed()
-        create_enrolled_user(
+        users[username] = create_enrolled_user(
             session,
             settings,
             username=username,
@@ -108,6 +113,20 @@ def load(session: Session, app: Flask, *, if_empty: bool, echo: Callable[[str], 
         lines.append(f"{role:11} username: {username:16} password: {password}")
         lines.append(f"{'':11} TOTP secret: {seed}")
         qrs.append((username, sec.provisioning_uri(seed, username, settings.issuer)))
+    story = demo_story.build(
+        session,
+        users,
+        store=app.extensions["caseflow.blobstore"],
+        max_bytes=app.config["MAX_CONTENT_LENGTH"],
+        now=now,
+    )
+    lines += [
+        "-" * 72,
+        f"Demo case {story.case_reference} (owner officer.demo; liaison.demo is a member):",
+        f"  MLA request {story.request_reference} submitted, awaiting approval;",
+        f"  preservation expires {story.preservation_due.isoformat()}; cross-case hit with "
+        f"{story.other_case_reference} (owner officer2.demo). See docs/demo.md.",
+    ]
     text = "\n".join(lines) + "\n"
     path = _credentials_file(app)
     path.parent.mkdir(parents=True, exist_ok=True)

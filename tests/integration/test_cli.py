@@ -85,8 +85,8 @@ def test_demo_load_creates_one_enrolled_account_per_role(runner, db):
     assert "DEMO ACCOUNTS" in result.output and "TOTP secret:" in result.output
     roles = sorted(db.scalars(sa.select(User.role)))
     db.rollback()
-    assert roles == ["admin", "liaison", "officer", "supervisor"]
+    assert roles == ["admin", "liaison", "officer", "officer", "supervisor"]
     again = runner.invoke(args=["demo", "load", "--if-empty"])
     assert again.exit_code == 0
     assert "DEMO ACCOUNTS" in again.output  # the stored credentials, shown again
-    assert db.scalar(sa.select(sa.func.count(User.id))) == 4
+    assert db.scalar(sa.select(sa.func.count(User.id))) == 5
