@@ -411,6 +411,19 @@ def test_the_liaison_exports_and_downloads_a_packet_that_verifies(page, live_app
     export = page.locator("#export")
     assert export.get_by_label(re.compile("Recipient", re.I)).input_value()
     no_serious_violations(page)
+    # While the server works, the page says so: status text, a progress bar, button disabled.
+    # (This submission is stopped in the page, so the state can be read before the response.)
+    page.evaluate(
+        "document.querySelector('#export form').addEventListener("
+        "'submit', (e) => e.preventDefault())"
+    )
+    export.get_by_role("button", name="Export signed packet").click()
+    status = export.get_by_role("status")
+    assert status.inner_text().startswith("Exporting and signing the packet")
+    assert status.get_by_role("progressbar").is_visible()
+    page.wait_for_function("document.querySelector('#export button[type=submit]').disabled")
+    screenshot(page, "j8-exporting")
+    page.reload()
     export.get_by_role("button", name="Export signed packet").click()
     page.get_by_text(re.compile(r"Packet exported \(SHA-256 [0-9a-f]{64}\)")).wait_for()
     assert page.locator(".badge", has_text="exported").first.is_visible()
