@@ -116,6 +116,10 @@ def test_an_officer_opens_a_case(page, live_app):
 
     page.get_by_role("button", name="Open case").click()  # nothing filled in
     assert page.get_by_text("Title: required.").first.is_visible()
+    # The summary has focus; its entry leads to the field.
+    assert page.evaluate("document.activeElement.className") == "error-summary"
+    page.locator(".error-summary").get_by_role("link", name="Title: required.").click()
+    assert page.evaluate("document.activeElement.id") == "title"
     no_serious_violations(page)
     screenshot(page, "j1-new-case-errors")
 
