@@ -148,6 +148,8 @@ def _detail_context(request_id: int) -> dict[str, object]:
         SelectChoice(i.id, f"{i.reference} {i.description[:60]}")
         for i in services.case_evidence_choices(session, case.id)
     ]
+    # Annexes are named as the case names its exhibits, not by database id.
+    annex_labels = {c.value: c.label for c in annex_form.evidence.choices}
     identifier_form = forms.IdentifierForm()
     identifier_form.entity.choices = [
         SelectChoice(e.id, f"{e.kind}: {e.value}")
@@ -167,6 +169,7 @@ def _detail_context(request_id: int) -> dict[str, object]:
         "basis_form": basis_form,
         "offence_form": forms.OffenceForm(),
         "annex_form": annex_form,
+        "annex_labels": annex_labels,
         "identifier_form": identifier_form,
         "export_form": export_form,
         "sent_form": forms.SentForm(sent_to=req.central_authority),

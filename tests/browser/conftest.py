@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -111,3 +112,50 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
         for v in result["violations"]
         if v["impact"] in impacts
     ]
+
+
+def enrol(app, username: str, role: str, display_name: str | None = None) -> str:
+    """An enrolled account (password "<username> passphrase"); returns its TOTP seed."""
+    import pyotp
+
+    from caseflow.demo import create_enrolled_user
+
+    seed = pyotp.random_base32(32)
+    with app.app_context():
+        from caseflow.extensions import db_session
+
+        create_enrolled_user(
+            db_session(),
+            app.extensions["caseflow.auth"],
+            username=username,
+            display_name=display_name or username.replace(".", " ").title(),
+            role=role,
+            organisation="Test Agency",
+            password=f"{username} passphrase",
+            seed=seed,
+            now=app.config["CLOCK"](),
+        )
+    return seed
+
+
+def totp_code(seed: str, steps_back: int = 0) -> str:
+    """The code of the current 30-s step, or of an earlier one (the server accepts one back)."""
+    import pyotp
+
+    return pyotp.TOTP(seed).at(time.time() - 30 * steps_back)
+
+
+def login(page, username: str, seed: str) -> None:
+    """Log in through the pages with the PREVIOUS step's code, which the server still accepts,
+    so that a later re-entry (approval) can use the current step without waiting 30 s."""
+    page.goto("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(f"{username} passphrase")
+    page.get_by_label("I have read the notice above").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", name="Enter your code").wait_for()
+    if time.time() % 30 > 29:  # the previous step would expire in flight
+        time.sleep(1.5)
+    page.locator("#code").fill(totp_code(seed, steps_back=1))
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Dashboard").wait_for()
