@@ -19,6 +19,8 @@
     container: holder,
     elements: data.nodes.concat(data.edges),
     wheelSensitivity: 0.3,
+    minZoom: 0.1,
+    maxZoom: 1.5,  // small graphs would otherwise be blown up to fill the frame
     style: [
       { selector: "node", style: {
           "background-color": function (n) { return COLOURS[n.data("kind")] || "#607d8b"; },
