@@ -172,6 +172,18 @@ def _revoke_all_sessions(session: Session, user: User, now: datetime, reason: st
     return result.rowcount or 0
 
 
+def _revoke_api_tokens(session: Session, user: User, now: datetime) -> int:
+    """A reset credential must not leave a bearer token working behind it."""
+    from caseflow.api.models import ApiToken
+
+    result = session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return result.rowcount or 0
+
+
 def deactivate_user(
     session: Session, actor: Actor, user_id: int, *, now: datetime, origin: Origin | None = None
 ) -> User:
@@ -243,6 +255,7 @@ def reset_second_factor(
         .values(used_at=now)
     )
     _revoke_all_sessions(session, user, now, "2fa-reset")
+    tokens = _revoke_api_tokens(session, user, now)
     _security(
         session,
         "account.reset_2fa",
@@ -250,6 +263,7 @@ def reset_second_factor(
         origin=origin or Origin(),
         now=now,
         user=user,
+        details={"api_tokens_revoked": tokens},
         category="administration",
     )
     session.commit()

@@ -91,6 +91,15 @@ def test_a_deactivated_users_token_gets_401(app, client, runner, officer):
     assert client.get("/api/v1/cases", headers=bearer(secret)).status_code == 401
 
 
+def test_a_2fa_reset_revokes_the_users_tokens(app, client, runner, db, officer):
+    secret = issue_token(app, officer)
+    assert client.get("/api/v1/cases", headers=bearer(secret)).status_code == 200
+    assert runner.invoke(args=["user", "reset-2fa", officer.username]).exit_code == 0
+    assert client.get("/api/v1/cases", headers=bearer(secret)).status_code == 401
+    assert db.scalars(sa.select(ApiToken.revoked_at)).one() is not None
+    db.rollback()
+
+
 def test_a_read_token_cannot_write(app, client, officer):
     case_id = open_case(app, officer)
     secret = issue_token(app, officer, scope="read")
