@@ -81,6 +81,11 @@ def _security(
     )
 
 
+def _administration(session: Session, action: str, **kwargs) -> None:
+    """An account-management event (create, deactivate, unlock, reset) in the audit log."""
+    _security(session, action, category="administration", **kwargs)
+
+
 # --- account administration ------------------------------------------------------------------
 
 
@@ -137,7 +142,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    _security(
+    _administration(
         session,
         "account.create",
         actor=actor,
@@ -145,7 +150,6 @@ def create_user(
         now=now,
         user=user,
         details={"role": role},
-        category="administration",
     )
     session.commit()
     return user, password
@@ -194,7 +198,7 @@ def deactivate_user(
         raise ValidationError("You cannot deactivate your own account.")
     user.active = False
     ended = _revoke_all_sessions(session, user, now, "deactivated")
-    _security(
+    _administration(
         session,
         "account.deactivate",
         actor=actor,
@@ -202,7 +206,6 @@ def deactivate_user(
         now=now,
         user=user,
         details={"sessions_ended": ended},
-        category="administration",
     )
     session.commit()
     return user
@@ -215,14 +218,13 @@ def unlock_user(
     user = _get(session, user_id)
     user.failed_logins = 0
     user.locked_until = None
-    _security(
+    _administration(
         session,
         "account.unlock",
         actor=actor,
         origin=origin or Origin(),
         now=now,
         user=user,
-        category="administration",
     )
     session.commit()
     return user
@@ -256,7 +258,7 @@ def reset_second_factor(
     )
     _revoke_all_sessions(session, user, now, "2fa-reset")
     tokens = _revoke_api_tokens(session, user, now)
-    _security(
+    _administration(
         session,
         "account.reset_2fa",
         actor=actor,
@@ -264,7 +266,6 @@ def reset_second_factor(
         now=now,
         user=user,
         details={"api_tokens_revoked": tokens},
-        category="administration",
     )
     session.commit()
     return user, password

@@ -380,16 +380,16 @@ def add_offence(
 def remove_offence(
     session: Session, actor: Actor, request_id: int, offence_id: int, *, now: datetime
 ) -> None:
-    req = _prepare(session, actor, request_id)
-    _editable(req)
-    offence = session.get(MlaOffence, offence_id)
-    if offence is None or offence.request_id != req.id:
-        raise NotFoundError("No such offence on this request.")
-    req.offences.remove(offence)
-    session.delete(offence)
-    req.updated_at = now
-    _audit(session, actor, "request.offence_remove", "alteration", req, details={"id": offence_id})
-    session.commit()
+    _remove_part(
+        session,
+        actor,
+        request_id,
+        MlaOffence,
+        offence_id,
+        "offence",
+        now=now,
+        details=lambda row: {"id": row.id},
+    )
 
 
 def request_facts(req: MlaRequest) -> completeness.RequestFacts:
@@ -705,23 +705,16 @@ def add_annex(
 def remove_annex(
     session: Session, actor: Actor, request_id: int, annex_id: int, *, now: datetime
 ) -> None:
-    req = _prepare(session, actor, request_id)
-    _editable(req)
-    annex = session.get(MlaAnnex, annex_id)
-    if annex is None or annex.request_id != req.id:
-        raise NotFoundError("No such annex on this request.")
-    req.annexes.remove(annex)
-    session.delete(annex)
-    req.updated_at = now
-    _audit(
+    _remove_part(
         session,
         actor,
-        "request.annex_remove",
-        "alteration",
-        req,
-        details={"item": annex.evidence_item_id},
+        request_id,
+        MlaAnnex,
+        annex_id,
+        "annex",
+        now=now,
+        details=lambda row: {"item": row.evidence_item_id},
     )
-    session.commit()
 
 
 def case_evidence_choices(session: Session, case_id: int) -> list[EvidenceItem]:
@@ -935,20 +928,41 @@ def add_identifier(
 def remove_identifier(
     session: Session, actor: Actor, request_id: int, identifier_id: int, *, now: datetime
 ) -> None:
-    req = _prepare(session, actor, request_id)
-    _editable(req)
-    row = session.get(MlaIdentifier, identifier_id)
-    if row is None or row.request_id != req.id:
-        raise NotFoundError("No such identifier on this request.")
-    req.identifiers.remove(row)
-    session.delete(row)
-    req.updated_at = now
-    _audit(
+    _remove_part(
         session,
         actor,
-        "request.identifier_remove",
-        "alteration",
-        req,
-        details={"entity": row.entity_id},
+        request_id,
+        MlaIdentifier,
+        identifier_id,
+        "identifier",
+        now=now,
+        details=lambda row: {"entity": row.entity_id},
     )
+
+
+# The collection on MlaRequest that holds each kind of part.
+_PARTS = {"offence": "offences", "annex": "annexes", "identifier": "identifiers"}
+
+
+def _remove_part(
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    model: type,
+    part_id: int,
+    part: str,
+    *,
+    now: datetime,
+    details,
+) -> None:
+    """Remove an offence, annex or identifier from a request still being drafted; audited."""
+    req = _prepare(session, actor, request_id)
+    _editable(req)
+    row = session.get(model, part_id)
+    if row is None or row.request_id != req.id:
+        raise NotFoundError(f"No such {part} on this request.")
+    getattr(req, _PARTS[part]).remove(row)
+    session.delete(row)
+    req.updated_at = now
+    _audit(session, actor, f"request.{part}_remove", "alteration", req, details=details(row))
     session.commit()

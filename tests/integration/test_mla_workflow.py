@@ -12,6 +12,7 @@ from caseflow.auth.services import Origin
 from caseflow.errors import (
     AuthenticationError,
     ConflictError,
+    NotFoundError,
     PermissionDenied,
     ValidationError,
 )
@@ -253,3 +254,20 @@ def test_workflow_steps_are_audited_and_clocks_appear_when_sent(
         "request.send",
         "request.fulfil",
     ]
+
+
+def test_removing_an_offence_while_drafting_is_audited_and_reopens_the_checklist(
+    session, clock, liaison
+):
+    case = open_case(session, liaison, clock())
+    req = complete_request(session, liaison, case.id, clock())
+    me = actor(session, liaison)
+    offence_id = session.get(MlaRequest, req.id).offences[0].id
+    with pytest.raises(NotFoundError, match="No such offence on this request"):
+        services.remove_offence(session, me, req.id, offence_id + 999, now=clock())
+    services.remove_offence(session, me, req.id, offence_id, now=clock())
+    assert session.get(MlaRequest, req.id).offences == []
+    actions = session.scalars(sa.select(AuditEvent.action)).all()
+    assert "request.offence_remove" in actions
+    with pytest.raises(ValidationError, match="Offences"):
+        services.submit_request(session, me, req.id, now=clock())
