@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from caseflow import policy
 from caseflow.auth.forms import ConfirmForm
 from caseflow.cases import services
 from caseflow.cases.forms import CaseForm, EditCaseForm, MemberForm, PurposeForm, TaskForm
@@ -82,8 +83,8 @@ def detail(case_id: int):
         "cases/detail.html",
         case=case,
         panels=render_list(CASE_PANELS, db_session(), actor, case),
-        mine=mine,
         read_only=mine is None,
+        manage_members=policy.can_manage_members(actor, member_role=mine.role if mine else None),
         member_form=MemberForm(),
         task_form=TaskForm(),
         confirm=ConfirmForm(),

@@ -28,6 +28,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from caseflow import policy
 from caseflow.auth import services as auth_services
 from caseflow.auth.models import User
 from caseflow.errors import CaseFlowError
@@ -227,14 +228,25 @@ def dashboard():
     from caseflow.web.panels import DASHBOARD_PANELS, render_list
 
     board, panels = None, []
-    if current_user.role != "admin":
-        actor, today = current_actor(), now().date()
+    actor = current_actor()
+    if policy.has_permission(actor, "case.work"):
+        today = now().date()
         board = case_services.dashboard(db_session(), actor, today=today)
         panels = render_list(DASHBOARD_PANELS, db_session(), actor, today)
     return render_template("web/dashboard.html", board=board, panels=panels, today=now().date())
 
 
+def _template_policy() -> dict[str, Any]:
+    """`can('case.create')` in templates asks the policy, so pages never repeat role rules."""
+
+    def can(permission: str) -> bool:
+        return current_user.is_authenticated and policy.has_permission(current_actor(), permission)
+
+    return {"can": can}
+
+
 def init_app(app: Flask) -> None:
+    app.context_processor(_template_policy)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # our server-side session rows do this job
     app.before_request(_guard)
@@ -251,8 +263,6 @@ def requires(permission: str) -> Callable[[F], F]:
     from functools import wraps
 
     from flask import abort
-
-    from caseflow import policy
 
     def decorate(view: F) -> F:
         @wraps(view)

@@ -8,9 +8,13 @@ an accident of a missing object.
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import pytest
 import sqlalchemy as sa
 
+from caseflow import policy
+from caseflow.actor import Actor
 from caseflow.auth.models import User
 from caseflow.auth.services import actor_for
 from caseflow.cases import services as case_services
@@ -111,3 +115,37 @@ def test_every_case_scoped_endpoint_refuses_a_non_member(app, auth, client, role
                 assert "Foreign" not in response.get_data(as_text=True), where
             checked += 1
     assert checked > 10
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = dict(attrs).get("href") if tag == "a" else None
+        if href and href.startswith("/") and not href.startswith("/static/"):
+            self.hrefs.add(href.split("#")[0])
+
+
+# Entry points whose link depends on a permission: the page, and what grants it.
+GATED_LINKS = {
+    "/cases/": "case.work",
+    "/cases/new": "case.create",
+    "/admin/users": "accounts.manage",
+}
+
+
+@pytest.mark.parametrize("role", ["officer", "liaison", "supervisor", "admin"])
+def test_pages_offer_a_role_exactly_the_links_the_policy_lets_it_follow(app, auth, client, role):
+    """Templates ask the policy (`can(...)`); a link a role cannot follow, or a function it has
+    but cannot reach, fails here."""
+    auth.login(make_user(app, role))
+    parser = _Links()
+    parser.feed(client.get("/").get_data(as_text=True))
+    for href in sorted(parser.hrefs):
+        assert client.get(href).status_code == 200, f"{role} is offered {href} but refused"
+    for href, permission in GATED_LINKS.items():
+        granted = policy.has_permission(Actor(1, "x", role), permission)
+        assert (href in parser.hrefs) is granted, f"{role}: link to {href}"
+        assert (client.get(href).status_code == 200) is granted, f"{role}: GET {href}"
