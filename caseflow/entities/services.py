@@ -492,7 +492,7 @@ def list_case_entities(
             object_type="case",
             object_id=case.id,
             now=now,
-            details={"page": page},
+            details={"page": page, **({"kind": kind} if kind else {})},
         )
         session.commit()
     return result

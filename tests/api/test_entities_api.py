@@ -71,6 +71,39 @@ def test_identifiers_are_paginated(app, client, officer, clock):
     assert last["next"] is None
 
 
+def test_identifiers_are_filtered_by_kind_across_pages(app, client, db, officer, clock):
+    case_id = open_case(app, officer)
+    for kind, value in [
+        ("email", "seller0@example.com"),
+        ("phone", "+447700900123"),
+        ("email", "seller1@example.com"),
+    ]:
+        add_entity(app, officer, case_id, kind, value)
+        clock.advance(minutes=1)
+    headers = bearer(issue_token(app, officer, scope="read"))
+    base = f"/api/v1/cases/{case_id}/entities"
+    first = client.get(f"{base}?kind=email&per_page=1", headers=headers).get_json()
+    assert first["total"] == 2
+    assert [e["value"] for e in first["items"]] == ["seller1@example.com"]
+    assert "kind=email" in first["next"]  # the next page keeps the filter
+    last = client.get(first["next"], headers=headers).get_json()
+    assert [e["value"] for e in last["items"]] == ["seller0@example.com"]
+    assert last["next"] is None
+    phones = client.get(f"{base}?kind=phone", headers=headers).get_json()
+    assert [e["value"] for e in phones["items"]] == ["+447700900123"]
+    bad = client.get(f"{base}?kind=spaceship", headers=headers)
+    assert bad.status_code == 400
+    assert bad.get_json()["error"]["field"] == "kind"
+    assert bad.get_json()["error"]["message"].startswith("Kind: one of ")
+    details = db.scalars(
+        sa.select(AuditEvent.details)
+        .where(AuditEvent.case_id == case_id, AuditEvent.action == "entity.list")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert details[0] == {"page": 1, "kind": "email"}
+    db.rollback()
+
+
 def test_a_bad_identifier_gets_400_naming_the_field(app, client, db, officer):
     case_id = open_case(app, officer)
     headers = bearer(issue_token(app, officer))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from functools import wraps
 from typing import Any
 
@@ -143,10 +143,22 @@ def page_args() -> Page:
     return Page(_int_arg("page", 1, MAX_PAGE), _int_arg("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE))
 
 
+def query_args(names: Iterable[str]) -> dict[str, str | None]:
+    """The declared query filters (None when absent); remembered so `next` links keep them."""
+    filters = {name: request.args.get(name) for name in names}
+    g.api_query = {name: value for name, value in filters.items() if value is not None}
+    return filters
+
+
 def paginated(items: list[Any], total: int, page: Page) -> dict[str, Any]:
     """The list envelope: items of this page, the total, and the next page's URL (or null)."""
     more = page.offset + len(items) < total
-    args = {**(request.view_args or {}), "page": page.number + 1, "per_page": page.per_page}
+    args = {
+        **g.get("api_query", {}),  # the next page keeps the list's filters
+        **(request.view_args or {}),
+        "page": page.number + 1,
+        "per_page": page.per_page,
+    }
     return {
         "items": items,
         "page": page.number,
@@ -180,6 +192,8 @@ class Operation:
     response: dict[str, Any] | None  # None: 204 No Content
     status: int
     paginated: bool
+    # Filters in the query string: name -> JSON schema of its value (all optional strings)
+    query: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def path_params(self) -> list[str]:
@@ -219,8 +233,11 @@ def operation(
     status: int = 200,
     permission: str | None = "case.work",
     paginated: bool = False,
+    query: dict[str, dict[str, Any]] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
-    """Register a handler `fn(actor, **path_params, [body=...], [page=...])` returning JSON data.
+    """Register a handler `fn(actor, **path_params, [body=...], [page=...], [**query])` returning
+    JSON data. Each `query` filter reaches the handler as a keyword (None when absent); the
+    service that uses it validates it, naming the parameter.
 
     Before the handler: the token's scope must allow the method (403 insufficient_scope), the
     role must hold `permission` (403, same policy as the web pages), the body must match
@@ -230,7 +247,7 @@ def operation(
     def decorate(fn: Callable[..., Any]) -> Callable[..., Response]:
         op = Operation(
             method, path, fn.__name__, summary, tag, permission, request, response, status,
-            paginated,
+            paginated, dict(query or {}),
         )  # fmt: skip
         OPERATIONS.append(op)
 
@@ -246,6 +263,7 @@ def operation(
                 kwargs["body"] = json_body(op.request)
             if op.paginated:
                 kwargs["page"] = page_args()
+            kwargs.update(query_args(op.query))
             data = fn(actor, **kwargs)
             if op.response is None:
                 return Response(status=204)

@@ -10,6 +10,7 @@ from caseflow.api.v1 import schemas
 from caseflow.api.v1._core import Page, operation, paginated
 from caseflow.api.v1.serialize import added_json, entity_row_json, entity_view_json, hit_json
 from caseflow.entities import services
+from caseflow.entities.normalize import KINDS
 from caseflow.extensions import db_session
 from caseflow.web import now
 
@@ -17,14 +18,24 @@ from caseflow.web import now
 @operation(
     "GET",
     "/cases/{case_id}/entities",
-    summary="List a case's identifiers, newest first; victims masked for non-members",
+    summary="List a case's identifiers, newest first, optionally of one kind (?kind=wallet); "
+    "victims masked for non-members",
     tag="entities",
     response=schemas.page_of(schemas.ENTITY_ROW),
     paginated=True,
+    query={"kind": {"type": "string", "enum": sorted(KINDS)}},
 )
-def list_entities(actor: Actor, *, case_id: int, page: Page) -> dict[str, Any]:
+def list_entities(
+    actor: Actor, *, case_id: int, page: Page, kind: str | None = None
+) -> dict[str, Any]:
     listing = services.list_case_entities(
-        db_session(), actor, case_id, page=page.number, per_page=page.per_page, now=now()
+        db_session(),
+        actor,
+        case_id,
+        page=page.number,
+        per_page=page.per_page,
+        kind=kind,
+        now=now(),
     )
     return paginated([entity_row_json(r) for r in listing.rows], listing.total, page)
 

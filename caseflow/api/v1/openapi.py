@@ -57,6 +57,10 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
                 },
             },
         ]
+    params += [
+        {"name": name, "in": "query", "required": False, "schema": schema}
+        for name, schema in op.query.items()
+    ]
     if "case_id" in op.path_params:
         params.append(
             {
