@@ -35,13 +35,12 @@ def bare_document(data) -> bytes:
     story[-1].setStyle(style)
     heading = getSampleStyleSheet()["Heading2"]
     for number, entries in p.custody_groups(data):
-        rows = [["Ledger #", "Time (UTC)", "Action / actor", "Location / purpose", "Entry"]]
+        rows = [["Ledger # / time (UTC)", "Action / actor", "Location / purpose", "Entry"]]
         for e in entries:
             r = e.record
             rows.append(
                 [
-                    str(e.index),
-                    r["ts_utc"],
+                    f"{e.index}\n{r['ts_utc']}",
                     f"{r['action']}\n{r['actor']['name']}",
                     f"{r['location']}\n{r['purpose']}",
                     e.entry_hash,

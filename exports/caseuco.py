@@ -104,18 +104,29 @@ def custody_jsonld_chunks(data: PacketData, base_iri: str = DEFAULT_BASE) -> Ite
     """The same document as compact JSON with sorted keys, yielded in pieces of about 1 MiB,
     so a 20,000-entry graph is never held whole in memory. The bytes equal compact
     `json.dumps(custody_jsonld(data), sort_keys=True, ensure_ascii=False)` plus a newline."""
-    context = json.dumps(
-        {**CONTEXT, "kb": base_iri}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    parts: list[str] = [f'{{"@context":{context},"@graph":[']
-    size = 0
-    for n, node in enumerate(iter_graph(data)):
-        text = json.dumps(node, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        parts.append(text if n == 0 else "," + text)
+    encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+    head = f'{{"@context":{encode({**CONTEXT, "kb": base_iri})},"@graph":['
+    parts: list[str] = [head]
+    size, batch, first = 0, [], True
+
+    def flush() -> None:
+        # One encode call per batch of nodes: a list's compact JSON is its items joined by ","
+        nonlocal size, first
+        text = encode(batch)[1:-1]
+        parts.append(text if first else "," + text)
         size += len(text)
-        if size > 1 << 20:
-            yield "".join(parts).encode()
-            parts, size = [], 0
+        batch.clear()
+        first = False
+
+    for node in iter_graph(data):
+        batch.append(node)
+        if len(batch) == 512:
+            flush()
+            if size > 1 << 20:
+                yield "".join(parts).encode()
+                parts, size = [], 0
+    if batch:
+        flush()
     parts.append("]}\n")
     yield "".join(parts).encode()
 

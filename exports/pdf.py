@@ -116,8 +116,12 @@ def _wrap(text: object, width: float, font: str = "Helvetica", size: float = 7) 
 def _wrap_cached(text: str, width: float, font: str, size: float) -> str:
     # Custody cells repeat (the same officers, places and purposes): measure each text once.
     lines: list[str] = []
+    limit = width - 5  # the table's default left + right padding
     for part in text.splitlines() or [""]:
-        lines.extend(simpleSplit(part, font, size, width - 5) or [""])
+        if stringWidth(part, font, size) <= limit:
+            lines.append(part)  # fits: kept exactly as written, and no word-by-word split
+        else:
+            lines.extend(simpleSplit(part, font, size, limit) or [""])
     return "\n".join(lines)
 
 
@@ -360,11 +364,12 @@ def _evidence(data: PacketData, st: _Styles) -> list[Any]:
     ]
 
 
+# Ledger number and time share a column so location and purpose get room for a line each; the
+# entry hash keeps one unbroken line (81 mm at 5.8 pt Courier) so a reader can search for it.
 _CUSTODY_WIDTHS = (
-    13 * mm,
-    29 * mm,
-    35 * mm,
-    _WIDTH - 13 * mm - 29 * mm - 35 * mm - 81 * mm,
+    27.5 * mm,
+    _WIDTH - 27.5 * mm - 39 * mm - 81 * mm,
+    39 * mm,
     81 * mm,
 )
 
@@ -411,7 +416,7 @@ def _custody(data: PacketData, st: _Styles) -> list[Any]:
     ]
     for number, entries in custody_groups(data):
         rows: list[list[Any]] = [
-            ["Ledger #", "Time (UTC)", "Action / actor", "Location / purpose", "Entry SHA-256"]
+            ["Ledger # / time (UTC)", "Action / actor", "Location / purpose", "Entry SHA-256"]
         ]
         for entry in entries:
             r = entry.record
@@ -419,10 +424,9 @@ def _custody(data: PacketData, st: _Styles) -> list[Any]:
             where = "\n".join(str(r.get(k)) for k in ("location", "purpose") if r.get(k))
             rows.append(
                 [
-                    str(entry.index),
-                    _wrap(r.get("ts_utc", ""), w[1]),
-                    _wrap(action, w[2]),
-                    _wrap(where, w[3]),
+                    _wrap(f"{entry.index}\n{r.get('ts_utc', '')}", w[0]),
+                    _wrap(action, w[1]),
+                    _wrap(where, w[2]),
                     entry.entry_hash,
                 ]
             )
@@ -432,7 +436,7 @@ def _custody(data: PacketData, st: _Styles) -> list[Any]:
             _table(
                 rows,
                 w,
-                [("FONTNAME", (4, 1), (4, -1), "Courier"), ("FONTSIZE", (4, 1), (4, -1), 5.8)],
+                [("FONTNAME", (3, 1), (3, -1), "Courier"), ("FONTSIZE", (3, 1), (3, -1), 5.8)],
             )
         )
     return out

@@ -216,18 +216,21 @@ def test_missing_evidence_bytes_stop_the_build():
         build(data)
 
 
-def test_streamed_json_members_equal_their_documents():
+@pytest.mark.parametrize("items,per_item", [(4, 3), (300, 10)])
+def test_streamed_json_members_equal_their_documents(items, per_item):
+    """Small, and large enough to cross the encoder's batches and the ~1 MiB pieces."""
     from exports.caseuco import custody_jsonld_chunks
     from exports.packet import custody_json, custody_json_chunks
 
-    data = make_packet(items=4, per_item=3)
+    data = make_packet(items=items, per_item=per_item)
     compact = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False}
     assert b"".join(custody_json_chunks(data)) == (
         json.dumps(custody_json(data), **compact).encode() + b"\n"
     )
-    assert b"".join(custody_jsonld_chunks(data)) == (
-        json.dumps(custody_jsonld(data), **compact).encode() + b"\n"
-    )
+    chunks = list(custody_jsonld_chunks(data))
+    assert b"".join(chunks) == json.dumps(custody_jsonld(data), **compact).encode() + b"\n"
+    if items > 100:
+        assert len(chunks) > 1
 
 
 def test_node_ids_are_uuid5():
