@@ -24,7 +24,8 @@ from caseflow.errors import AuthenticationError, CaseFlowError, NotFoundError, V
 
 GENERIC_LOGIN_ERROR = "Invalid username or password."
 LOCKED_ERROR = "This account is locked. Try again later or ask an administrator to unlock it."
-BAD_CODE_ERROR = "That code is not valid."
+BAD_CODE_ERROR = "Code: not valid. Enter the current code from your authenticator."
+BAD_RECOVERY_CODE_ERROR = "Recovery code: not valid, or already used."
 
 
 @dataclass(frozen=True)
@@ -502,7 +503,7 @@ def confirm_enrolment(
             now,
             origin,
             "enrol_code_failed",
-            ValidationError(f"Code: {BAD_CODE_ERROR}", field="code"),
+            ValidationError(BAD_CODE_ERROR, field="code"),
         )
     user.totp_enrolled_at = now
     user.last_totp_step = step
@@ -556,7 +557,7 @@ def verify_totp(
             origin,
             "totp_replay",
             AuthenticationError(
-                "That code was already used. Wait for the next code from your authenticator."
+                "Code: already used. Wait for the next code from your authenticator."
             ),
         )
     if step is None:
@@ -594,7 +595,7 @@ def use_recovery_code(
             now,
             origin,
             "recovery_code_failed",
-            AuthenticationError(BAD_CODE_ERROR),
+            AuthenticationError(BAD_RECOVERY_CODE_ERROR),
         )
     row.used_at = now
     remaining = (
