@@ -5,22 +5,37 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 NEO4J := deploy/neo4j/neo4j.sh
 
-.PHONY: run test venv dev-deps lint neo4j-start neo4j-stop clean-run bench
+.PHONY: run test venv dev-deps lock lock-upgrade lint neo4j-start neo4j-stop clean-run bench
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+# Everything is installed from the hashed lock files (`make lock` writes them from pyproject.toml);
+# pip refuses any package that is not pinned there with its hash. CaseFlow itself is installed
+# editable without build isolation, so its build backend comes from the lock too.
+$(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
-	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 dev-deps: $(VENV)/.dev-installed
 
-$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
+
+## Rewrite the lock files from pyproject.toml (and requirements-build.in) after changing a
+## dependency; other pins stay as they are. `make lock-upgrade` moves every pin to the newest
+## release its range allows. The lock tool is uv, pinned in the dev extra.
+LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--custom-compile-command "make lock"
+lock: dev-deps
+	$(LOCK) $(LOCK_ARGS) pyproject.toml requirements-build.in -o requirements.lock
+	$(LOCK) $(LOCK_ARGS) pyproject.toml requirements-build.in --extra dev \
+		--constraint requirements.lock -o requirements-dev.lock
+
+lock-upgrade:
+	$(MAKE) lock LOCK_ARGS=--upgrade
 
 ## Start everything locally: Neo4j, migrations, demo data, the web app on 127.0.0.1:$(PORT).
 run: venv

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from caseflow import create_app
@@ -9,6 +11,21 @@ from caseflow.db import make_engine, make_sessionmaker
 from tests.dbs import BACKENDS, PG_URL, PostgresTemplates, SqliteTemplates
 from tests.factories import make_user
 from tests.helpers import FakeClock, csrf_token, form_inputs, totp_now
+
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Marks by place and parameter, before `-m` selects: `pytestmark` in a conftest is
+    ignored by pytest, so the browser tests are marked here, and every test run against
+    PostgreSQL carries the `postgres` mark."""
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture(scope="session")

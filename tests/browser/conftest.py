@@ -25,8 +25,6 @@ AXE = ROOT / "tests" / "functional" / "vendor" / "axe-core" / "axe.min.js"
 RUN_ID = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 SHOTS = ROOT / "test-artifacts" / "screenshots" / RUN_ID
 
-pytestmark = pytest.mark.browser
-
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root in a container without user namespaces
     "--disable-gpu",
