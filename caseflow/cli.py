@@ -532,12 +532,13 @@ def entities_import(case_ref: str, csv_file: str, skip_bad: bool) -> None:
     nothing is imported unless --skip-bad is given."""
     from pathlib import Path
 
+    from caseflow.cases import services as case_services
     from caseflow.entities import services
     from caseflow.entities.inputs import read_csv
 
     actor = _cli_actor()
     session = _session()
-    case = services.case_by_reference(session, actor, case_ref)
+    case = case_services.case_by_reference(session, actor, case_ref)
     rows = read_csv(Path(csv_file).read_bytes())
     with click.progressbar(length=max(len(rows), 1), label="Importing") as bar:
         last = [0]

@@ -202,15 +202,31 @@ def list_cases(
     return cases, len(ids)
 
 
-def case_for(session: Session, actor: Actor, case_id: int, *, write: bool = False) -> Case:
-    """Load a case the actor may read (or change); no audit here, callers record theirs."""
+def case_access(
+    session: Session, actor: Actor, case_id: int, *, write: bool = False
+) -> tuple[Case, policy.CaseAccess]:
+    """Load a case the actor may read (or change) and the access level they have to it
+    (victim masking and cross-case hits depend on it); no audit here, callers record theirs."""
     case = session.get(Case, case_id)
     if case is None:
         raise NotFoundError("No such case, or you are not a member of it.")
-    policy.require_case_access(
+    access = policy.require_case_access(
         actor, case.id, is_member=membership(session, actor, case.id) is not None, write=write
     )
-    return case
+    return case, access
+
+
+def case_for(session: Session, actor: Actor, case_id: int, *, write: bool = False) -> Case:
+    """Load a case the actor may read (or change); no audit here, callers record theirs."""
+    return case_access(session, actor, case_id, write=write)[0]
+
+
+def case_by_reference(session: Session, actor: Actor, reference: str) -> Case:
+    """Look a case up by its reference (CLI), with the same access rule as by id."""
+    case_id = session.scalar(sa.select(Case.id).where(Case.reference == reference.strip().upper()))
+    if case_id is None:
+        raise NotFoundError(f"No case {reference!r}, or you are not a member of it.")
+    return case_for(session, actor, case_id)
 
 
 def view_case(session: Session, actor: Actor, case_id: int) -> Case:
@@ -250,12 +266,17 @@ EDITABLE = ("title", "summary", "status", "priority")
 def update_case(
     session: Session, actor: Actor, case_id: int, *, now: datetime, **changes: str
 ) -> Case:
-    """Change title, summary, status or priority. Audited as alteration (field names only)."""
+    """Change title, summary, status or priority (any other name is refused). Audited as
+    alteration (field names only)."""
     case = case_for(session, actor, case_id, write=True)
+    unknown = sorted(name for name in changes if name not in EDITABLE)
+    if unknown:  # no mass assignment, and a misspelt field does not pass silently
+        raise ValidationError(
+            f"Case: unknown field(s) {', '.join(unknown)}; known: {', '.join(EDITABLE)}.",
+            field=unknown[0],
+        )
     changed = []
     for name, value in changes.items():
-        if name not in EDITABLE:
-            continue  # no mass assignment: anything else is ignored
         value = value.strip()
         if name == "status" and value not in CASE_STATUSES:
             raise ValidationError(f"Status: one of {', '.join(CASE_STATUSES)}.", field="status")

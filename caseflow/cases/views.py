@@ -11,15 +11,11 @@ from caseflow.cases.forms import CaseForm, EditCaseForm, MemberForm, PurposeForm
 from caseflow.errors import ValidationError
 from caseflow.extensions import db_session
 from caseflow.web import current_actor, now, remember_purpose, requires
+from caseflow.web.forms import field_error
 from caseflow.web.panels import CASE_PANELS, render_list
 from caseflow.web.safety import safe_next
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-
-
-def _field_error(form, exc: ValidationError, default: str) -> None:
-    target = getattr(form, exc.field, None) if exc.field else None
-    (target or getattr(form, default)).errors.append(exc.message)
 
 
 def _submit_inline_form(form, call, done: str) -> None:
@@ -65,7 +61,7 @@ def create():
         except ValidationError as exc:
             if exc.field == "involved_jurisdictions":
                 exc.field = "involved"
-            _field_error(form, exc, "title")
+            field_error(form, exc, "title")
         else:
             flash(f"Case {case.reference} opened.", "info")
             return redirect(url_for("cases.detail", case_id=case.id))
@@ -131,7 +127,7 @@ def edit(case_id: int):
                 priority=form.priority.data or "",
             )
         except ValidationError as exc:
-            _field_error(form, exc, "title")
+            field_error(form, exc, "title")
         else:
             flash("Case updated.", "info")
             return redirect(url_for("cases.detail", case_id=case_id))

@@ -17,16 +17,12 @@ from caseflow.entities.inputs import KIND_LABELS, read_csv
 from caseflow.errors import ValidationError
 from caseflow.extensions import db_session
 from caseflow.web import current_actor, now, requires
+from caseflow.web.forms import field_error
 from caseflow.web.panels import case_panel
 
 bp = Blueprint("entities", __name__, url_prefix="/cases/<int:case_id>")
 
 PER_PAGE = 25
-
-
-def _field_error(form: Any, exc: ValidationError, default: str) -> None:
-    target = getattr(form, exc.field, None) if exc.field else None
-    (target or getattr(form, default)).errors.append(exc.message)
 
 
 def _writable(case_id: int) -> Case:
@@ -80,7 +76,7 @@ def new(case_id: int):
                 now=now(),
             )
         except ValidationError as exc:
-            _field_error(form, exc, "value")
+            field_error(form, exc, "value")
         else:
             if added.already_in_case:
                 flash(f"{added.entity.label} was already in this case.", "info")
@@ -146,7 +142,7 @@ def new_link(case_id: int):
                 now=now(),
             )
         except ValidationError as exc:
-            _field_error(form, exc, "type")
+            field_error(form, exc, "type")
         else:
             flash("Link recorded.", "info")
             return redirect(url_for("entities.link", case_id=case_id, link_id=link.id))
@@ -246,7 +242,7 @@ def create_ad(case_id: int):
                 now=now(),
             )
         except ValidationError as exc:
-            _field_error(form, exc, "value")
+            field_error(form, exc, "value")
         else:
             flash(
                 f"Ad added with {len(result.entities)} identifier(s) and "

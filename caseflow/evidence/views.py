@@ -7,8 +7,6 @@ served only through a deliberate POST, which is a custody "accessed" event.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import (
     Blueprint,
     Response,
@@ -32,25 +30,17 @@ from caseflow.evidence.forms import CustodyEventForm, ItemForm, ServeForm, Uploa
 from caseflow.evidence.upload import MalformedUpload, StreamingForm
 from caseflow.extensions import csrf, db_session
 from caseflow.web import current_actor, now, requires
+from caseflow.web.forms import field_error, form_utc
 from caseflow.web.panels import case_panel
+
+# Service field names that differ from the form's.
+_ALIASES = {"from": "from_custodian", "to": "to_custodian"}
 
 bp = Blueprint("evidence", __name__)
 
 # Types a browser shows without running code; anything else is always an attachment.
 INLINE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "text/plain")
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """Form times are entered in UTC without an offset."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-def _field_error(form, exc: ValidationError, default: str) -> None:
-    aliases = {"from": "from_custodian", "to": "to_custodian", "file": default}
-    name = aliases.get(exc.field or "", exc.field)
-    target = getattr(form, name, None) if name else None
-    (target or getattr(form, default)).errors.append(exc.message)
 
 
 def _store():
@@ -71,7 +61,7 @@ def _details(form) -> services.ItemDetails:
     return services.ItemDetails(
         description=form.description.data or "",
         acquired_by=form.acquired_by.data or "",
-        acquired_at=_utc(form.acquired_at.data),  # type: ignore[arg-type]
+        acquired_at=form_utc(form.acquired_at.data),  # type: ignore[arg-type]
         source=form.source.data or "",
         acquisition_method=form.acquisition_method.data or "",
         acquisition_tool=form.acquisition_tool.data or "",
@@ -100,7 +90,7 @@ def register(case_id: int):
                 now=now(),
             )
         except ValidationError as exc:
-            _field_error(form, exc, "description")
+            field_error(form, exc, "description", _ALIASES)
         else:
             flash(f"Evidence item {item.reference} registered.", "info")
             return redirect(url_for("evidence.item", item_id=item.id))
@@ -146,7 +136,7 @@ def upload(case_id: int):
                 now=now(),
             )
         except ValidationError as exc:
-            _field_error(form, exc, "file")
+            field_error(form, exc, "file", _ALIASES)
         except MalformedUpload:
             abort(400)
         else:
@@ -186,7 +176,7 @@ def record_event(item_id: int):
                 current_actor(),
                 item_id,
                 action=form.action.data or "",
-                ts_utc=_utc(form.ts_utc.data),
+                ts_utc=form_utc(form.ts_utc.data),
                 now=now(),
                 from_custodian=form.from_custodian.data or "",
                 to_custodian=form.to_custodian.data or "",
@@ -201,7 +191,7 @@ def record_event(item_id: int):
                 corrects_event_id=form.corrects_event_id.data or None,
             )
         except ValidationError as exc:
-            _field_error(form, exc, "action")
+            field_error(form, exc, "action", _ALIASES)
         else:
             flash("Custody event recorded.", "info")
             return redirect(url_for("evidence.item", item_id=item_id) + "#custody")

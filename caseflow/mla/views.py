@@ -3,7 +3,6 @@ workflow steps, and the "Requests" case panel and dashboard panel."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
@@ -16,37 +15,10 @@ from caseflow.extensions import db_session
 from caseflow.mla import forms, services
 from caseflow.mla.legal_basis import instrument
 from caseflow.web import current_actor, now, origin, requires
+from caseflow.web.forms import field_error, form_utc
 from caseflow.web.panels import case_panel, dashboard_panel
 
 bp = Blueprint("mla", __name__)
-
-FORM_FIELDS = (
-    "requested_state",
-    "request_types",
-    "holder_kind",
-    "holder_name",
-    "central_authority",
-    "requesting_authority",
-    "authority_address",
-    "contact_person",
-    "contact_phone",
-    "contact_email",
-    "contact_24_7",
-    "time_zone",
-    "proceedings_stage",
-    "time_from",
-    "time_to",
-    "summary_of_facts",
-    "necessity",
-    "urgency",
-    "urgency_reason",
-    "confidentiality",
-    "use_limits",
-    "earlier_requests",
-    "production_to_follow",
-    "child_offence",
-    "language",
-)
 
 
 def _treaties() -> dict[str, str]:
@@ -57,22 +29,12 @@ def _packets_dir() -> Path:
     return Path(current_app.config["DATA_DIR"]) / "packets"
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    # The form asks for UTC: a datetime-local value carries no zone of its own.
-    return None if value is None else value.replace(tzinfo=UTC)
-
-
 def _values(form: forms.RequestForm) -> dict[str, object]:
-    values = {name: getattr(form, name).data for name in FORM_FIELDS}
-    values["time_from"] = _utc(form.time_from.data)
-    values["time_to"] = _utc(form.time_to.data)
+    values = {name: getattr(form, name).data for name in services.REQUEST_FIELDS}
+    values["time_from"] = form_utc(form.time_from.data)
+    values["time_to"] = form_utc(form.time_to.data)
     values["request_types"] = form.request_types.data or []
     return values
-
-
-def _field_error(form, exc: ValidationError, default: str) -> None:
-    target = getattr(form, exc.field, None) if exc.field else None
-    (target or getattr(form, default)).errors.append(exc.message)
 
 
 @bp.route("/cases/<int:case_id>/requests/new", methods=["GET", "POST"])
@@ -99,7 +61,7 @@ def create(case_id: int):
             )
         except ValidationError as exc:
             db_session().rollback()
-            _field_error(form, exc, "requested_state")
+            field_error(form, exc, "requested_state")
         else:
             flash(f"Request R-{req.number:02d} drafted.", "info")
             return redirect(url_for("mla.detail", request_id=req.id))
@@ -130,7 +92,7 @@ def edit(request_id: int):
             )
         except ValidationError as exc:
             session.rollback()
-            _field_error(form, exc, "requested_state")
+            field_error(form, exc, "requested_state")
         else:
             flash("Request saved.", "info")
             return redirect(url_for("mla.detail", request_id=request_id))
@@ -280,7 +242,7 @@ def add_identifier(request_id: int):
             request_id,
             int(f.entity.data or 0),
             relevance=f.relevance.data or "",
-            observed_at=_utc(f.observed_at.data),
+            observed_at=form_utc(f.observed_at.data),
             port=f.port.data,
             now=now(),
         ),
@@ -374,7 +336,7 @@ def approve(request_id: int):
                 flash("Request returned to its author.", "info")
         except (ValidationError, AuthenticationError) as exc:
             db_session().rollback()
-            _field_error(form, exc, "code")
+            field_error(form, exc, "code")
         else:
             return _back(request_id)
     status = 400 if form.errors else 200

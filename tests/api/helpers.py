@@ -1,99 +1,58 @@
-"""API test helpers: issue tokens, open cases, add members directly through the services."""
+"""API test helpers: issue tokens and arrange entities through the services (tests.factories
+opens cases and adds members)."""
 
 from __future__ import annotations
 
-from caseflow.auth.models import User
-from caseflow.auth.services import actor_for
-
-
-def _session(app):
-    from caseflow.extensions import db_session
-
-    return db_session()
+from tests.factories import actor_of, arrange
 
 
 def issue_token(app, user, *, scope: str = "write", days: int = 30, name: str = "script") -> str:
     from caseflow.api.services import create_token
 
-    with app.app_context():
-        session = _session(app)
-        actor = actor_for(session.get(User, user.id))
+    def work(session, now):
         _token, secret = create_token(
             session,
-            actor,
+            actor_of(session, user),
             user_id=user.id,
             name=name,
             scope=scope,
             days=days,
-            now=app.config["CLOCK"](),
+            now=now,
         )
         return secret
+
+    return arrange(app, work)
 
 
 def bearer(secret: str, **extra: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}", **extra}
 
 
-def open_case(app, user, title: str = "Case", lead: str = "GB") -> int:
-    from caseflow.cases import services
-
-    with app.app_context():
-        session = _session(app)
-        case = services.open_case(
-            session,
-            actor_for(session.get(User, user.id)),
-            title=title,
-            summary="Fictional.",
-            lead_jurisdiction=lead,
-            now=app.config["CLOCK"](),
-        )
-        return case.id
-
-
-def add_member(app, owner, case_id: int, member, role: str = "investigator") -> int:
-    from caseflow.cases import services
-
-    with app.app_context():
-        session = _session(app)
-        row = services.add_member(
-            session,
-            actor_for(session.get(User, owner.id)),
-            case_id,
-            username=member.username,
-            role=role,
-            now=app.config["CLOCK"](),
-        )
-        return row.id
-
-
 def add_entity(app, user, case_id: int, kind: str, value: str, **fields: str) -> int:
     from caseflow.entities import services
 
-    with app.app_context():
-        session = _session(app)
+    def work(session, now):
         result = services.add_entity(
-            session,
-            actor_for(session.get(User, user.id)),
-            case_id,
-            kind,
-            {"value": value, **fields},
-            now=app.config["CLOCK"](),
+            session, actor_of(session, user), case_id, kind, {"value": value, **fields}, now=now
         )
         return result.entity.id
+
+    return arrange(app, work)
 
 
 def link_entities(app, user, case_id: int, source_id: int, target_id: int, type: str) -> int:
     from caseflow.entities import services
 
-    with app.app_context():
-        session = _session(app)
+    def work(session, now):
         link = services.link_entities(
             session,
-            actor_for(session.get(User, user.id)),
+            actor_of(session, user),
             case_id,
             source_id=source_id,
             target_id=target_id,
             type=type,
-            now=app.config["CLOCK"](),
+            now=now,
         )
         return link.id
+
+    return arrange(app, work)

@@ -8,15 +8,8 @@ import sqlalchemy as sa
 
 from caseflow.api.v1._core import OPERATIONS
 from caseflow.audit.models import AuditEvent
-from tests.api.helpers import (
-    add_entity,
-    add_member,
-    bearer,
-    issue_token,
-    link_entities,
-    open_case,
-)
-from tests.factories import make_user
+from tests.api.helpers import add_entity, bearer, issue_token, link_entities
+from tests.factories import add_member, make_case, make_user
 
 CASE_OPERATIONS = [op for op in OPERATIONS if "case_id" in op.path_params]
 
@@ -49,8 +42,8 @@ def world(app):
     """A case owned by one officer (with a second member), and outsiders of every role."""
     owner = make_user(app, "officer")
     colleague = make_user(app, "liaison")
-    case_id = open_case(app, owner, title="Closed circle")
-    member_id = add_member(app, owner, case_id, colleague)
+    case_id = make_case(app, owner, title="Closed circle").id
+    member_id = add_member(app, owner, case_id, colleague).id
     phone_id = add_entity(app, owner, case_id, "phone", "+44 7700 900456")
     account_id = add_entity(app, owner, case_id, "account", "telegram:closed_circle_contact")
     link_id = link_entities(app, owner, case_id, phone_id, account_id, "ASSOCIATED_WITH")
@@ -139,7 +132,7 @@ def test_a_removed_member_loses_access_on_the_next_request(app, client, world):
 
 
 def test_case_lists_show_only_my_cases(app, client, world):
-    mine = open_case(app, world["officer"], title="Mine")
+    mine = make_case(app, world["officer"], title="Mine").id
     headers = bearer(issue_token(app, world["officer"]))
     items = client.get("/api/v1/cases", headers=headers).get_json()["items"]
     assert [c["id"] for c in items] == [mine]

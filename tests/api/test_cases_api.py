@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from caseflow.audit.models import AuditEvent
-from tests.api.helpers import add_member, bearer, issue_token, open_case
-from tests.factories import make_user
+from tests.api.helpers import bearer, issue_token
+from tests.factories import add_member, make_case, make_user
 
 
 def test_an_officer_opens_reads_and_changes_a_case(app, client, db, officer, clock):
@@ -102,7 +102,7 @@ def test_unknown_routes_methods_and_huge_ids_get_json_errors(app, client, office
 def test_lists_are_paginated_with_a_total_and_a_next_link(app, client, officer, clock):
     ids = []
     for n in range(5):
-        ids.append(open_case(app, officer, title=f"Case {n}"))
+        ids.append(make_case(app, officer, title=f"Case {n}").id)
         clock.advance(minutes=1)
     headers = bearer(issue_token(app, officer, scope="read"))
     first = client.get("/api/v1/cases?per_page=2", headers=headers).get_json()
@@ -120,7 +120,7 @@ def test_lists_are_paginated_with_a_total_and_a_next_link(app, client, officer, 
 
 def test_the_owner_manages_members_and_tasks(app, client, officer):
     colleague = make_user(app, "liaison")
-    case_id = open_case(app, officer)
+    case_id = make_case(app, officer).id
     headers = bearer(issue_token(app, officer))
     response = client.post(
         f"/api/v1/cases/{case_id}/members",
@@ -156,7 +156,7 @@ def test_the_owner_manages_members_and_tasks(app, client, officer):
 
 def test_a_member_who_is_not_owner_cannot_change_members(app, client, officer):
     colleague = make_user(app, "officer")
-    case_id = open_case(app, officer)
+    case_id = make_case(app, officer).id
     add_member(app, officer, case_id, colleague)
     headers = bearer(issue_token(app, colleague))
     response = client.post(

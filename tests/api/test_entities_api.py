@@ -11,8 +11,8 @@ from caseflow.audit.models import AuditEvent
 from caseflow.cases.models import Case
 from caseflow.entities.models import CaseEntity, Entity, Link
 from caseflow.entities.services import VICTIM_MASK
-from tests.api.helpers import add_entity, add_member, bearer, issue_token, open_case
-from tests.factories import make_user
+from tests.api.helpers import add_entity, bearer, issue_token
+from tests.factories import add_member, make_case, make_user
 
 PURPOSE = {"X-CaseFlow-Purpose": "Quarterly review of victim safeguarding"}
 
@@ -22,7 +22,7 @@ def _post(client, path, body, headers):
 
 
 def test_an_officer_adds_lists_and_reads_identifiers(app, client, db, officer):
-    case_id = open_case(app, officer)
+    case_id = make_case(app, officer).id
     headers = bearer(issue_token(app, officer))
     response = _post(
         client,
@@ -58,7 +58,7 @@ def test_an_officer_adds_lists_and_reads_identifiers(app, client, db, officer):
 
 
 def test_identifiers_are_paginated(app, client, officer, clock):
-    case_id = open_case(app, officer)
+    case_id = make_case(app, officer).id
     for n in range(3):
         add_entity(app, officer, case_id, "email", f"seller{n}@example.com")
         clock.advance(minutes=1)
@@ -72,7 +72,7 @@ def test_identifiers_are_paginated(app, client, officer, clock):
 
 
 def test_identifiers_are_filtered_by_kind_across_pages(app, client, db, officer, clock):
-    case_id = open_case(app, officer)
+    case_id = make_case(app, officer).id
     for kind, value in [
         ("email", "seller0@example.com"),
         ("phone", "+447700900123"),
@@ -105,7 +105,7 @@ def test_identifiers_are_filtered_by_kind_across_pages(app, client, db, officer,
 
 
 def test_a_bad_identifier_gets_400_naming_the_field(app, client, db, officer):
-    case_id = open_case(app, officer)
+    case_id = make_case(app, officer).id
     headers = bearer(issue_token(app, officer))
     cases = [
         ({"value": "x"}, "kind", "Kind: required."),
@@ -132,10 +132,10 @@ def test_a_bad_identifier_gets_400_naming_the_field(app, client, db, officer):
 
 
 def test_links_are_created_listed_and_retracted_but_kept(app, client, db, officer):
-    case_id = open_case(app, officer)
+    case_id = make_case(app, officer).id
     phone = add_entity(app, officer, case_id, "phone", "+44 7700 900200")
     account = add_entity(app, officer, case_id, "account", "telegram:ring_contact")
-    elsewhere = add_entity(app, officer, open_case(app, officer), "email", "x@example.com")
+    elsewhere = add_entity(app, officer, make_case(app, officer).id, "email", "x@example.com")
     headers = bearer(issue_token(app, officer))
     path = f"/cases/{case_id}/links"
     body = {"source_id": account, "target_id": phone, "type": "USES", "confidence": "probable",
@@ -170,12 +170,12 @@ def test_links_are_created_listed_and_retracted_but_kept(app, client, db, office
 
 def test_a_hit_reveals_only_the_other_cases_reference_and_owner_contact(app, client, db, officer):
     other = make_user(app, "officer")
-    theirs = open_case(app, other, title="Operation Nightjar")
+    theirs = make_case(app, other, title="Operation Nightjar").id
     add_entity(app, other, theirs, "phone", "+44 7700 900777", note="Their private note")
     add_entity(app, other, theirs, "person", "Sam Example", role="suspect")
     reference = db.get(Case, theirs).reference
     db.rollback()
-    mine = open_case(app, officer, title="My case")
+    mine = make_case(app, officer, title="My case").id
     add_entity(app, officer, mine, "person", "Sam Example", role="suspect")  # persons: no hit
     headers = bearer(issue_token(app, officer))
     response = _post(
@@ -209,7 +209,7 @@ def test_a_hit_reveals_only_the_other_cases_reference_and_owner_contact(app, cli
 
 
 def test_ad_intake_previews_then_creates_the_chosen_identifiers_in_one_go(app, client, db, officer):
-    case_id = open_case(app, officer)
+    case_id = make_case(app, officer).id
     headers = bearer(issue_token(app, officer))
     text = "New in town. Call 07700 900555 or write to meet [at] example.com. Ask for Mia."
     response = _post(client, f"/cases/{case_id}/intake/preview", {"text": text}, headers)
@@ -255,7 +255,7 @@ def test_ad_intake_previews_then_creates_the_chosen_identifiers_in_one_go(app, c
 
 
 def test_victims_are_masked_for_a_supervisor_reading_with_a_purpose(app, client, officer):
-    case_id = open_case(app, officer)
+    case_id = make_case(app, officer).id
     victim = add_entity(app, officer, case_id, "person", "Robin Example", role="victim")
     phone = add_entity(app, officer, case_id, "phone", "+44 7700 900888")
     headers = bearer(issue_token(app, officer))
@@ -290,7 +290,7 @@ def test_evidence_items_and_requests_are_listed_with_hashes_and_references(app, 
     from caseflow.mla import services as mla
 
     officer = make_user(app, "liaison")  # liaison officers prepare MLA requests
-    case_id = open_case(app, officer)
+    case_id = make_case(app, officer).id
     digest = "ab" * 32
     with app.app_context():
         session = db_session()
@@ -322,7 +322,7 @@ def test_evidence_items_and_requests_are_listed_with_hashes_and_references(app, 
 
 def test_a_member_who_only_reads_via_a_read_token_cannot_add_or_link(app, client, officer):
     colleague = make_user(app, "officer")
-    case_id = open_case(app, officer)
+    case_id = make_case(app, officer).id
     add_member(app, officer, case_id, colleague)
     read = bearer(issue_token(app, colleague, scope="read"))
     body = {"kind": "email", "value": "x@example.com"}

@@ -18,15 +18,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from caseflow.api.v1._core import OPERATIONS
-from tests.api.helpers import (
-    add_entity,
-    add_member,
-    bearer,
-    issue_token,
-    link_entities,
-    open_case,
-)
-from tests.factories import make_user
+from tests.api.helpers import add_entity, bearer, issue_token, link_entities
+from tests.factories import add_member, make_case, make_user
 
 CHECKS = [
     not_a_server_error,
@@ -51,8 +44,8 @@ def seeded(app) -> Seeded:
     token of the officer's."""
     owner = make_user(app, "officer")
     colleague = make_user(app, "liaison")
-    case_id = open_case(app, owner, title="Fuzzed case")
-    member_id = add_member(app, owner, case_id, colleague)
+    case_id = make_case(app, owner, title="Fuzzed case").id
+    member_id = add_member(app, owner, case_id, colleague).id
     phone_id = add_entity(app, owner, case_id, "phone", "+44 7700 900321")
     email_id = add_entity(app, owner, case_id, "email", "fuzz@example.com")
     link_id = link_entities(app, owner, case_id, phone_id, email_id, "SAME_AS")

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from caseflow.api.models import ApiToken
 from caseflow.audit.models import AuditEvent
-from tests.api.helpers import bearer, issue_token, open_case
+from tests.api.helpers import bearer, issue_token
+from tests.factories import make_case
 from tests.helpers import csrf_token, form_inputs
 
 
@@ -23,7 +24,7 @@ def test_a_token_is_stored_only_as_its_sha256(app, db, officer):
 
 
 def test_a_valid_token_reads_my_cases_and_its_use_is_audited(app, client, db, officer):
-    case_id = open_case(app, officer, title="Ads ring")
+    case_id = make_case(app, officer, title="Ads ring").id
     secret = issue_token(app, officer, scope="read")
     response = client.get("/api/v1/cases", headers=bearer(secret))
     assert response.status_code == 200
@@ -101,7 +102,7 @@ def test_a_2fa_reset_revokes_the_users_tokens(app, client, runner, db, officer):
 
 
 def test_a_read_token_cannot_write(app, client, officer):
-    case_id = open_case(app, officer)
+    case_id = make_case(app, officer).id
     secret = issue_token(app, officer, scope="read")
     for method, path, body in (
         ("POST", "/api/v1/cases", {"title": "New", "lead_jurisdiction": "GB"}),

@@ -13,7 +13,7 @@ from caseflow import create_app
 from caseflow.clock import utcnow
 from caseflow.entities import services as entity_services
 from tests.browser.conftest import axe_violations, enrol, login, screenshot
-from tests.browser.test_journeys import actor, arrange, open_case
+from tests.factories import actor_of, arrange, make_case
 from tests.integration.neo4j_fixtures import SERVER, graph_store, neo4j_driver, neo4j_store
 
 __all__ = ["graph_store", "neo4j_driver", "neo4j_store"]
@@ -52,7 +52,7 @@ def live_app(database_url, tmp_path, graph_store):
 
 def add(app, username, case_id, kind, value):
     def go(session, now):
-        me = actor(session, username)
+        me = actor_of(session, username)
         return entity_services.add_entity(session, me, case_id, kind, value, now=now).entity.id
 
     return arrange(app, go)
@@ -62,7 +62,7 @@ def link(app, username, case_id, source_id, target_id):
     def go(session, now):
         entity_services.link_entities(
             session,
-            actor(session, username),
+            actor_of(session, username),
             case_id,
             source_id=source_id,
             target_id=target_id,
@@ -76,8 +76,9 @@ def link(app, username, case_id, source_id, target_id):
 def test_the_graph_shows_my_entities_and_a_hit_stub_for_a_case_i_cannot_see(page, live_app):
     seed = enrol(live_app, "olivia.officer", "officer", "Olivia Officer")
     enrol(live_app, "omar.other", "officer", "Omar Other")
-    mine, _ = open_case(live_app, "olivia.officer", title="Ads ring (fictional)")
-    theirs, theirs_ref = open_case(live_app, "omar.other", title="Another unit's case")
+    mine = make_case(live_app, "olivia.officer", title="Ads ring (fictional)").id
+    theirs_case = make_case(live_app, "omar.other", title="Another unit's case")
+    theirs, theirs_ref = theirs_case.id, theirs_case.reference
     phone = add(live_app, "olivia.officer", mine, "phone", "+44 7700 900123")
     email = add(live_app, "olivia.officer", mine, "email", "seller@example.com")
     link(live_app, "olivia.officer", mine, phone, email)

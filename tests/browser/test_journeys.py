@@ -9,23 +9,22 @@ photographed (test-artifacts/screenshots/<run id>/).
 
 from __future__ import annotations
 
-import io
 import re
 import struct
 import zlib
-from datetime import timedelta
 
-import sqlalchemy as sa
-
-from caseflow.auth.models import User
-from caseflow.auth.services import Origin, actor_for
-from caseflow.cases import services as case_services
+from caseflow.auth.services import Origin
 from caseflow.entities import services as entity_services
-from caseflow.evidence import services as evidence_services
 from caseflow.mla import services as mla_services
 from exports.verify import verify_packet
 from tests.browser.conftest import axe_violations, enrol, login, screenshot, totp_code
-from tests.mla_helpers import COMPLETE_FIELDS
+from tests.factories import (
+    COMPLETE_FIELDS,
+    actor_of,
+    arrange,
+    make_case,
+    make_evidence_item,
+)
 
 PHONE = "+44 7700 900123"
 EMAIL = "seller@example.com"
@@ -49,56 +48,6 @@ def tiny_png() -> bytes:
         + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
-
-
-def actor(session, username):
-    return actor_for(session.scalar(sa.select(User).where(User.username == username)))
-
-
-def arrange(app, fn):
-    """Run fn(session, now) in an app context: data for the steps a test does not drive."""
-    with app.app_context():
-        from caseflow.extensions import db_session
-
-        return fn(db_session(), app.config["CLOCK"]())
-
-
-def open_case(app, owner, title="Ads ring (fictional)", members=()):
-    def go(session, now):
-        case = case_services.open_case(
-            session, actor(session, owner), title=title, summary="", lead_jurisdiction="GB", now=now
-        )
-        for username, role in members:
-            case_services.add_member(
-                session, actor(session, owner), case.id, username=username, role=role, now=now
-            )
-        return case.id, case.reference
-
-    return arrange(app, go)
-
-
-def upload(app, owner, case_id, data=b"Ad page capture (synthetic)\n" * 20, name="ad-page.txt"):
-    def go(session, now):
-        item = evidence_services.upload_file(
-            session,
-            actor(session, owner),
-            case_id,
-            io.BytesIO(data),
-            store=app.extensions["caseflow.blobstore"],
-            max_bytes=10**6,
-            filename=name,
-            media_type="text/plain",
-            details=evidence_services.ItemDetails(
-                description="Ad page capture",
-                acquired_by="DS Alex Example",
-                acquired_at=now - timedelta(hours=1),
-                acquisition_method="browser capture",
-            ),
-            now=now,
-        )
-        return item.id, item.reference
-
-    return arrange(app, go)
 
 
 def no_serious_violations(page) -> None:
@@ -137,7 +86,7 @@ def test_an_officer_opens_a_case(page, live_app):
 
 def test_an_officer_pastes_an_ad_and_confirms_its_identifiers(page, live_app):
     seed = enrol(live_app, "olivia.officer", "officer")
-    case_id, _ = open_case(live_app, "olivia.officer")
+    case_id = make_case(live_app, "olivia.officer").id
     login(page, "olivia.officer", seed)
     page.goto(f"/cases/{case_id}")
     page.get_by_role("link", name="Add an ad (paste its text)").click()
@@ -169,7 +118,8 @@ def test_an_officer_pastes_an_ad_and_confirms_its_identifiers(page, live_app):
 
 def test_an_officer_uploads_evidence_and_records_a_transfer(page, live_app, tmp_path):
     seed = enrol(live_app, "olivia.officer", "officer")
-    case_id, case_ref = open_case(live_app, "olivia.officer")
+    case = make_case(live_app, "olivia.officer")
+    case_id, case_ref = case.id, case.reference
     png = tmp_path / "ad-screenshot.png"
     png.write_bytes(tiny_png())
     login(page, "olivia.officer", seed)
@@ -209,8 +159,9 @@ def test_an_officer_uploads_evidence_and_records_a_transfer(page, live_app, tmp_
 def test_a_supervisor_states_a_purpose_then_audits_custody(page, live_app):
     enrol(live_app, "olivia.officer", "officer")
     seed = enrol(live_app, "sofia.supervisor", "supervisor", "Sofia Supervisor")
-    case_id, case_ref = open_case(live_app, "olivia.officer")
-    upload(live_app, "olivia.officer", case_id)
+    case = make_case(live_app, "olivia.officer")
+    case_id, case_ref = case.id, case.reference
+    make_evidence_item(live_app, "olivia.officer", case_id)
     login(page, "sofia.supervisor", seed)
 
     page.goto(f"/cases/{case_id}/custody-audit")
@@ -238,11 +189,13 @@ def test_a_liaison_prepares_a_request_with_the_keyboard_until_the_checklist_is_g
     page, live_app
 ):
     seed = enrol(live_app, "liam.liaison", "liaison", "Liam Liaison")
-    case_id, case_ref = open_case(live_app, "liam.liaison")
-    item_id, item_ref = upload(live_app, "liam.liaison", case_id)
+    case = make_case(live_app, "liam.liaison")
+    case_id, case_ref = case.id, case.reference
+    item = make_evidence_item(live_app, "liam.liaison", case_id)
+    item_id, item_ref = item.id, item.reference
 
     def entities(session, now):
-        me = actor(session, "liam.liaison")
+        me = actor_of(session, "liam.liaison")
         return entity_services.add_entity(session, me, case_id, "email", EMAIL, now=now).entity.id
 
     arrange(live_app, entities)
@@ -323,7 +276,7 @@ def fill_by_keyboard(page) -> list[str]:
 
 def submitted_request(app, author, case_id, item_id, entity_id):
     def go(session, now):
-        me = actor(session, author)
+        me = actor_of(session, author)
         req = mla_services.create_request(
             session,
             me,
@@ -356,13 +309,12 @@ def request_ready_for_approval(app):
     """A submitted, complete request; returns (request id, seeds by username, case reference)."""
     liaison_seed = enrol(app, "liam.liaison", "liaison", "Liam Liaison")
     sup_seed = enrol(app, "sofia.supervisor", "supervisor", "Sofia Supervisor")
-    case_id, case_ref = open_case(
-        app, "liam.liaison", members=[("sofia.supervisor", "investigator")]
-    )
-    item_id, _ = upload(app, "liam.liaison", case_id)
+    case = make_case(app, "liam.liaison", members=[("sofia.supervisor", "investigator")])
+    case_id, case_ref = case.id, case.reference
+    item_id = make_evidence_item(app, "liam.liaison", case_id).id
 
     def email(session, now):
-        me = actor(session, "liam.liaison")
+        me = actor_of(session, "liam.liaison")
         return entity_services.add_entity(session, me, case_id, "email", EMAIL, now=now).entity.id
 
     entity_id = arrange(app, email)
@@ -403,7 +355,7 @@ def test_the_liaison_exports_and_downloads_a_packet_that_verifies(page, live_app
     def approve(session, now):
         mla_services.approve_request(
             session,
-            actor(session, "sofia.supervisor"),
+            actor_of(session, "sofia.supervisor"),
             request_id,
             totp_code=totp_code(sup_seed),
             settings=live_app.extensions["caseflow.auth"],

@@ -20,7 +20,7 @@ from caseflow.auth.services import actor_for
 from caseflow.cases import services as case_services
 from caseflow.cases.models import CaseMember, CaseTask
 from caseflow.entities import services as entity_services
-from tests.factories import make_user
+from tests.factories import make_case, make_user
 from tests.helpers import form_inputs
 
 # Endpoints that are the way in for a supervisor, not case content.
@@ -35,9 +35,7 @@ def _foreign_case(app, owner) -> dict[str, int]:
         session = db_session()
         actor = actor_for(session.get(User, owner.id))
         now = app.config["CLOCK"]()
-        case = case_services.open_case(
-            session, actor, title="Foreign", summary="", lead_jurisdiction="GB", now=now
-        )
+        case = make_case(session, owner, title="Foreign", now=now)
         task = case_services.add_task(session, actor, case.id, title="Task", now=now)
         colleague = make_user(app, "officer")
         case_services.add_member(

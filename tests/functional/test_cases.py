@@ -8,12 +8,9 @@ import threading
 import sqlalchemy as sa
 
 from caseflow.audit.models import AuditEvent
-from caseflow.auth.models import User
-from caseflow.auth.services import actor_for
-from caseflow.cases import services
 from caseflow.cases.models import Case
 from tests.conftest import AuthActions
-from tests.factories import make_user
+from tests.factories import make_case, make_user
 from tests.helpers import csrf_token
 
 
@@ -30,23 +27,6 @@ def open_case_via_web(client, title="Ads ring", lead="GB", involved="DE, RO"):
             "csrf_token": token,
         },
     )
-
-
-def new_case(app, user, title="Case", lead="GB"):
-    with app.app_context():
-        from caseflow.extensions import db_session
-
-        session = db_session()
-        actor = actor_for(session.get(User, user.id))
-        case = services.open_case(
-            session,
-            actor,
-            title=title,
-            summary="",
-            lead_jurisdiction=lead,
-            now=app.config["CLOCK"](),
-        )
-        return case.id, case.reference
 
 
 def test_officer_opens_a_case_with_a_yearly_reference(auth, client, officer, clock):
@@ -72,7 +52,8 @@ def test_an_unknown_jurisdiction_is_refused_next_to_its_field(auth, client, offi
 
 def test_a_non_member_officer_gets_not_found_and_learns_nothing(app, auth, client, officer):
     other = make_user(app, "officer")
-    case_id, reference = new_case(app, other, title="Secret title")
+    case = make_case(app, other, title="Secret title")
+    case_id, reference = case.id, case.reference
     auth.login(officer)
     response = client.get(f"/cases/{case_id}")
     assert response.status_code == 404
@@ -81,7 +62,7 @@ def test_a_non_member_officer_gets_not_found_and_learns_nothing(app, auth, clien
 
 
 def test_admins_see_no_case_content(app, auth, client, admin, officer):
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     auth.login(admin)
     assert client.get(f"/cases/{case_id}").status_code == 403
     assert client.get("/cases/").status_code == 403
@@ -89,7 +70,7 @@ def test_admins_see_no_case_content(app, auth, client, admin, officer):
 
 def test_a_supervisor_must_state_a_purpose_which_is_audited(app, auth, client, db, officer):
     supervisor = make_user(app, "supervisor")
-    case_id, _ = new_case(app, officer, title="Audited case")
+    case_id = make_case(app, officer, title="Audited case").id
     auth.login(supervisor)
     response = client.get(f"/cases/{case_id}")
     assert response.status_code == 302 and "/purpose" in response.headers["Location"]
@@ -192,7 +173,7 @@ def test_concurrent_case_creation_gives_gap_free_unique_references(app, officer)
 
     def create(n):
         try:
-            new_case(app, officer, title=f"Parallel {n}")
+            make_case(app, officer, title=f"Parallel {n}")
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

@@ -14,8 +14,7 @@ from caseflow.auth.models import User
 from caseflow.auth.services import actor_for
 from caseflow.entities import services
 from caseflow.entities.models import CaseEntity, Entity, Link
-from tests.factories import make_user
-from tests.functional.test_cases import new_case
+from tests.factories import make_case, make_user
 from tests.helpers import csrf_token
 
 WALLET = "0x52908400098527886E0F7030069857D2E4169EE7"
@@ -38,7 +37,7 @@ def add_via_service(app, user, case_id, kind, value, **kw):
 
 
 def test_adding_a_phone_shows_its_page_and_audits_the_consultation(app, auth, client, db, officer):
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     auth.login(officer)
     response = add_via_web(client, case_id, kind="phone", value="07700 900123")
     assert response.status_code == 302
@@ -50,7 +49,7 @@ def test_adding_a_phone_shows_its_page_and_audits_the_consultation(app, auth, cl
 
 
 def test_a_bad_value_is_shown_next_to_its_field_not_a_500(app, auth, client, officer):
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     auth.login(officer)
     response = add_via_web(client, case_id, kind="account", value="someone")
     assert response.status_code == 400
@@ -67,7 +66,7 @@ def test_a_bad_value_is_shown_next_to_its_field_not_a_500(app, auth, client, off
 def test_ad_intake_confirms_candidates_and_creates_everything_at_once(
     app, auth, client, db, officer
 ):
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     auth.login(officer)
     token = csrf_token(client, f"/cases/{case_id}/ads/new")
     text = f"New in town. Call 07700 900123, mail book [at] example.com, pay {WALLET}. bad 0x1234"
@@ -104,7 +103,7 @@ def test_ad_intake_confirms_candidates_and_creates_everything_at_once(
 def test_links_are_recorded_with_provenance_and_retracted_on_their_page(
     app, auth, client, db, officer
 ):
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     phone = add_via_service(app, officer, case_id, "phone", "+447700900123")
     wallet = add_via_service(app, officer, case_id, "wallet", WALLET)
     auth.login(officer)
@@ -139,7 +138,7 @@ def test_links_are_recorded_with_provenance_and_retracted_on_their_page(
 
 
 def test_csv_upload_lists_bad_rows_and_imports_nothing_until_clean(app, auth, client, db, officer):
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     auth.login(officer)
     token = csrf_token(client, f"/cases/{case_id}/entities/import")
     body = (
@@ -164,7 +163,7 @@ def test_csv_upload_lists_bad_rows_and_imports_nothing_until_clean(app, auth, cl
 
 
 def test_cli_import_reports_bad_lines_and_exits_non_zero(app, runner, db, officer, tmp_path):
-    _, reference = new_case(app, officer)
+    reference = make_case(app, officer).reference
     path = tmp_path / "ids.csv"
     path.write_text("kind,value\nphone,+447700900123\nphone,nope\nwallet,bc1qnotvalid\n")
     result = runner.invoke(args=["entities", "import", reference, str(path)])
@@ -181,7 +180,8 @@ def test_cli_import_reports_bad_lines_and_exits_non_zero(app, runner, db, office
 
 def test_a_cross_case_hit_reveals_only_reference_and_owner_contact(app, auth, client, db, officer):
     other = make_user(app, "officer")
-    their_id, their_ref = new_case(app, other, title="Secret operation title")
+    case = make_case(app, other, title="Secret operation title")
+    their_id, their_ref = case.id, case.reference
     for kind, value, role in [
         ("phone", "+447700900123", None),
         ("email", "hidden.selector@example.com", None),
@@ -192,7 +192,7 @@ def test_a_cross_case_hit_reveals_only_reference_and_owner_contact(app, auth, cl
     victim_org = add_via_service(
         app, other, their_id, "organization", "Victim Org Ltd", role="victim"
     )
-    my_id, _ = new_case(app, officer, title="Mine")
+    my_id = make_case(app, officer, title="Mine").id
     add_via_service(app, officer, my_id, "phone", "07700 900123")
     ref = db.scalar(sa.select(Entity.value).where(Entity.id == victim_org))
     db.rollback()
@@ -224,7 +224,7 @@ def test_a_cross_case_hit_reveals_only_reference_and_owner_contact(app, auth, cl
 
 def test_victims_are_masked_for_a_supervisor_reading_with_a_purpose(app, auth, client, officer):
     supervisor = make_user(app, "supervisor")
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     victim = add_via_service(
         app, officer, case_id, "person", "Victim Fictional-Name", role="victim"
     )
@@ -267,7 +267,7 @@ def _bulk_entities(app, case_id, user_id, start, count):
 
 
 def test_case_page_query_count_does_not_grow_with_its_entities(app, auth, client, officer):
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     auth.login(officer)
     engine = app.extensions["caseflow.engine"]
     statements: list[str] = []

@@ -12,8 +12,7 @@ import sqlalchemy as sa
 
 from caseflow.audit.models import AuditEvent
 from caseflow.evidence.models import CustodyEvent, EvidenceItem, IntegrityAlarm
-from tests.factories import make_user
-from tests.functional.test_cases import new_case
+from tests.factories import make_case, make_user
 from tests.helpers import csrf_token, form_inputs
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"synthetic-not-an-image" * 100
@@ -43,7 +42,8 @@ def item_id_from(response) -> int:
 def test_upload_streams_to_the_content_addressed_store_and_names_the_item_per_case(
     app, auth, client, officer, db
 ):
-    case_id, ref = new_case(app, officer)
+    case = make_case(app, officer)
+    case_id, ref = case.id, case.reference
     auth.login(officer)
     item_id = item_id_from(upload(client, case_id))
     second = item_id_from(upload(client, case_id))  # identical bytes: stored once
@@ -70,10 +70,10 @@ def test_upload_streams_to_the_content_addressed_store_and_names_the_item_per_ca
 
 
 def test_case_panel_lists_hashes_and_never_renders_evidence_images(app, auth, client, officer):
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     auth.login(officer)
     upload(client, case_id)
-    empty_case, _ = new_case(app, officer, title="No evidence yet")
+    empty_case = make_case(app, officer, title="No evidence yet").id
     empty = client.get(f"/cases/{empty_case}")
     assert empty.status_code == 200 and "No evidence registered yet" in empty.get_data(as_text=True)
     response = client.get(f"/cases/{case_id}")
@@ -89,7 +89,7 @@ def test_upload_over_the_size_limit_is_refused_with_a_clear_error_and_stores_not
     app, auth, client, officer, db
 ):
     app.config["MAX_CONTENT_LENGTH"] = 4096
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     auth.login(officer)
     response = upload(client, case_id, data=b"x" * 3000 + PNG)
     assert response.status_code in (400, 413)
@@ -101,7 +101,7 @@ def test_upload_over_the_size_limit_is_refused_with_a_clear_error_and_stores_not
 
 
 def test_upload_without_csrf_token_is_refused(app, auth, client, officer, db):
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     auth.login(officer)
     response = client.post(
         f"/cases/{case_id}/evidence/upload",
@@ -116,7 +116,7 @@ def test_upload_without_csrf_token_is_refused(app, auth, client, officer, db):
 def test_download_is_an_attachment_rehashed_and_an_accessed_custody_event(
     app, auth, client, officer, db
 ):
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     auth.login(officer)
     item_id = item_id_from(upload(client, case_id))
     token = csrf_token(client, f"/evidence/{item_id}")
@@ -141,7 +141,7 @@ def test_download_is_an_attachment_rehashed_and_an_accessed_custody_event(
 def test_a_changed_blob_refuses_the_download_raises_an_alarm_and_is_audited(
     app, auth, client, officer, db
 ):
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     auth.login(officer)
     item_id = item_id_from(upload(client, case_id))
     digest = hashlib.sha256(PNG).hexdigest()
@@ -164,7 +164,7 @@ def test_a_changed_blob_refuses_the_download_raises_an_alarm_and_is_audited(
 def test_item_page_records_custody_events_and_shows_validation_errors(
     app, auth, client, officer, db
 ):
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     auth.login(officer)
     item_id = item_id_from(upload(client, case_id))
     page = client.get(f"/evidence/{item_id}").get_data(as_text=True)
@@ -199,7 +199,7 @@ def test_item_page_records_custody_events_and_shows_validation_errors(
 def test_supervisor_audit_page_needs_purpose_and_shows_gaps_alarms_and_key(
     app, auth, client, officer, clock
 ):
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     auth.login(officer)
     item_id = item_id_from(upload(client, case_id))
     assert client.get(f"/cases/{case_id}/custody-audit").status_code == 403  # officers

@@ -3,7 +3,6 @@ four-eyes approval with TOTP -> export (custody + disclosure) -> download ZIP ->
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import subprocess
@@ -15,14 +14,19 @@ import sqlalchemy as sa
 
 from caseflow.audit.models import AuditEvent
 from caseflow.entities import services as entity_services
-from caseflow.evidence import services as evidence_services
 from caseflow.evidence.models import CustodyEvent
 from caseflow.mla.models import MlaIdentifier, MlaRequest
 from exports.signing import validate_pdf_signature
 from exports.verify import verify_packet
-from tests.factories import make_user
+from tests.factories import (
+    COMPLETE_FIELDS,
+    actor_of,
+    add_member,
+    make_case,
+    make_evidence_item,
+    make_user,
+)
 from tests.helpers import csrf_token, totp_now
-from tests.mla_helpers import COMPLETE_FIELDS, actor, add_member, open_case
 
 EVIDENCE = b"Screenshot export of the ad page (synthetic test bytes)\n" * 50
 IP = "198.51.100.23"
@@ -46,26 +50,12 @@ def seeded(app, clock, liaison, supervisor):
         from caseflow.extensions import db_session
 
         session = db_session()
-        case = open_case(session, liaison, clock())
-        add_member(session, liaison, case.id, supervisor, clock())
-        item = evidence_services.upload_file(
-            session,
-            actor(session, liaison),
-            case.id,
-            io.BytesIO(EVIDENCE),
-            store=app.extensions["caseflow.blobstore"],
-            max_bytes=10**6,
-            filename="ad-page.txt",
-            media_type="text/plain",
-            details=evidence_services.ItemDetails(
-                description="Ad page capture",
-                acquired_by="DS Alex Example",
-                acquired_at=clock(),
-                acquisition_method="browser capture",
-            ),
-            now=clock(),
+        case = make_case(session, liaison, now=clock())
+        add_member(session, liaison, case.id, supervisor, now=clock())
+        item = make_evidence_item(
+            session, liaison, case.id, data=EVIDENCE, acquisition_method="browser capture"
         )
-        me = actor(session, liaison)
+        me = actor_of(session, liaison)
         ip = entity_services.add_entity(
             session,
             me,
@@ -354,7 +344,7 @@ def test_dashboard_shows_due_and_overdue_request_dates(
 
         session = db_session()
         services.mark_sent(
-            session, actor(session, liaison), request_id, sent_to="US 24/7", now=clock()
+            session, actor_of(session, liaison), request_id, sent_to="US 24/7", now=clock()
         )
     clock.advance(days=85)  # past the day-75 reminder, 5 days before the day-90 expiry
     auth.login(liaison)

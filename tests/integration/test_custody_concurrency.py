@@ -6,21 +6,17 @@ skipped unless CASEFLOW_TEST_DATABASE_URL is set.
 
 from __future__ import annotations
 
-import io
 import multiprocessing
 import uuid
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from caseflow import ledger
-from caseflow.actor import Actor
-from caseflow.evidence import services
 from caseflow.evidence.models import CustodyEvent
 from caseflow.extensions import db_session
 from tests.dbs import PG_URL
-from tests.functional.test_cases import new_case
+from tests.factories import make_case, make_evidence_item
 
 PROCESSES = 8
 APPENDS = 250
@@ -61,17 +57,10 @@ def test_eight_processes_appending_concurrently_make_one_valid_chain_and_tree(
 ):
     if not database_url.startswith("postgresql"):
         pytest.skip("the PostgreSQL run covers this")
-    case_id, _ = new_case(app, officer)
-    with app.app_context():
-        session = db_session()
-        actor = Actor(officer.id, officer.username, "officer")
-        details = services.ItemDetails(
-            description="x", acquired_by="DC Example", acquired_at=clock() - timedelta(hours=1)
-        )
-        item = services.upload_file(
-            session, actor, case_id, io.BytesIO(b"x"), store=app.extensions["caseflow.blobstore"],
-            max_bytes=10, filename="x", media_type=None, details=details, now=clock(),
-        )  # fmt: skip
+    case_id = make_case(app, officer).id
+    item = make_evidence_item(
+        app, officer, case_id, data=b"x", filename="x", media_type=None, description="x"
+    )
     context = multiprocessing.get_context("spawn")
     with context.Pool(PROCESSES) as pool:
         done = pool.starmap(

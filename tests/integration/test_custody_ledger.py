@@ -28,38 +28,34 @@ from exports.verify import (
     verify_consistency,
     verify_inclusion,
 )
-from tests.functional.test_cases import new_case
+from tests.factories import make_case, make_evidence_item
 
 
 @pytest.fixture
 def world(app, officer, clock):
     """A case with one uploaded file and one physical item, inside an app context."""
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     with app.app_context():
         session = db_session()
         actor = Actor(officer.id, officer.username, "officer")
         now = clock()
-        details = services.ItemDetails(
-            description="Seized phone image",
-            acquired_by="DC Example",
-            acquired_at=now - timedelta(hours=2),
-        )
+        details = {
+            "description": "Seized phone image",
+            "acquired_by": "DC Example",
+            "acquired_at": now - timedelta(hours=2),
+        }
         store = app.extensions["caseflow.blobstore"]
-        item = services.upload_file(
+        item = make_evidence_item(
             session,
-            actor,
+            officer,
             case_id,
-            io.BytesIO(b"synthetic evidence " * 500),
-            store=store,
-            max_bytes=10**6,
+            data=b"synthetic evidence " * 500,
             filename="img.bin",
             media_type=None,
-            details=details,
             now=now,
+            **details,
         )
-        phone = services.register_item(
-            session, actor, case_id, kind="physical", details=details, now=now
-        )
+        phone = make_evidence_item(session, officer, case_id, kind="physical", now=now, **details)
         yield session, actor, case_id, item, phone, store, now
 
 

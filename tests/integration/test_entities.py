@@ -13,7 +13,7 @@ from caseflow.entities.inputs import read_csv
 from caseflow.entities.models import CaseEntity, Entity, Link
 from caseflow.errors import NotFoundError, ValidationError
 from caseflow.graphsync.models import OutboxRow
-from tests.factories import make_user
+from tests.factories import make_case, make_user
 
 WALLET = "0x52908400098527886E0F7030069857D2E4169EE7"  # EIP-55 test vector
 
@@ -29,15 +29,8 @@ def actor_of(user) -> Actor:
     return Actor(user.id, user.username, user.role)
 
 
-def open_case(session, user, clock, title="Case", lead="GB"):
-    case = case_services.open_case(
-        session, actor_of(user), title=title, summary="", lead_jurisdiction=lead, now=clock()
-    )
-    return case.id
-
-
 def test_one_phone_in_three_spellings_is_one_entity(app, session, officer, clock):
-    case_id = open_case(session, officer, clock)
+    case_id = make_case(session, officer, now=clock()).id
     me = actor_of(officer)
     first = services.add_entity(session, me, case_id, "phone", "+44 7700 900123", now=clock())
     second = services.add_entity(session, me, case_id, "phone", "07700900123", now=clock())
@@ -51,7 +44,7 @@ def test_one_phone_in_three_spellings_is_one_entity(app, session, officer, clock
 
 
 def test_a_bad_value_names_the_field_and_the_rule(app, session, officer, clock):
-    case_id = open_case(session, officer, clock)
+    case_id = make_case(session, officer, now=clock()).id
     me = actor_of(officer)
     with pytest.raises(ValidationError) as bad_phone:
         services.add_entity(session, me, case_id, "phone", "12", now=clock())
@@ -67,7 +60,7 @@ def test_a_bad_value_names_the_field_and_the_rule(app, session, officer, clock):
 
 
 def test_a_person_role_belongs_to_the_involvement(app, session, officer, clock):
-    case_id = open_case(session, officer, clock)
+    case_id = make_case(session, officer, now=clock()).id
     me = actor_of(officer)
     added = services.add_entity(
         session, me, case_id, "person", "Alex Example", role="victim", now=clock()
@@ -83,7 +76,7 @@ def test_a_person_role_belongs_to_the_involvement(app, session, officer, clock):
 
 
 def test_ip_observations_keep_port_and_time_out_of_the_identity(app, session, officer, clock):
-    case_id = open_case(session, officer, clock)
+    case_id = make_case(session, officer, now=clock()).id
     me = actor_of(officer)
     for port, when in (("4444", "2026-10-01T10:00:00+02:00"), ("5555", "2026-10-02T10:00:00Z")):
         services.add_entity(
@@ -100,7 +93,7 @@ def test_ip_observations_keep_port_and_time_out_of_the_identity(app, session, of
 
 
 def test_links_carry_provenance_and_are_retracted_not_deleted(app, session, officer, clock):
-    case_id = open_case(session, officer, clock)
+    case_id = make_case(session, officer, now=clock()).id
     me = actor_of(officer)
     phone = services.add_entity(session, me, case_id, "phone", "+447700900123", now=clock())
     wallet = services.add_entity(session, me, case_id, "wallet", WALLET, now=clock())
@@ -142,8 +135,8 @@ def test_links_carry_provenance_and_are_retracted_not_deleted(app, session, offi
 
 
 def test_an_entity_of_another_case_cannot_be_linked(app, session, officer, clock):
-    mine = open_case(session, officer, clock)
-    theirs = open_case(session, officer, clock, title="Other")
+    mine = make_case(session, officer, now=clock()).id
+    theirs = make_case(session, officer, now=clock(), title="Other").id
     me = actor_of(officer)
     a = services.add_entity(session, me, mine, "email", "a@example.com", now=clock())
     b = services.add_entity(session, me, theirs, "email", "b@example.com", now=clock())
@@ -162,8 +155,8 @@ def test_an_entity_of_another_case_cannot_be_linked(app, session, officer, clock
 
 def test_cross_case_hits_show_reference_and_owner_only(app, session, officer, clock):
     other = make_user(app, "officer")
-    mine = open_case(session, officer, clock)
-    theirs = open_case(session, other, clock, title="Their case")
+    mine = make_case(session, officer, now=clock()).id
+    theirs = make_case(session, other, now=clock(), title="Their case").id
     me, them = actor_of(officer), actor_of(other)
     services.add_entity(session, them, theirs, "phone", "+447700900123", now=clock())
     services.add_entity(session, them, theirs, "email", "victim@example.com", now=clock())
@@ -206,13 +199,13 @@ def test_cross_case_hits_show_reference_and_owner_only(app, session, officer, cl
 
 def test_outsiders_get_not_found(app, session, officer, clock):
     stranger = make_user(app, "officer")
-    case_id = open_case(session, officer, clock)
+    case_id = make_case(session, officer, now=clock()).id
     with pytest.raises(NotFoundError):
         services.list_case_entities(session, actor_of(stranger), case_id)
 
 
 def test_ad_intake_creates_entities_and_links_in_one_step(app, session, officer, clock):
-    case_id = open_case(session, officer, clock)
+    case_id = make_case(session, officer, now=clock()).id
     me = actor_of(officer)
     text = f"Call 07700 900123 or mail book [at] example.com. Pay to {WALLET}. Tg: @fictional_agent"
     preview = services.preview_ad(session, me, case_id, text, platform="telegram")
@@ -252,7 +245,7 @@ def test_ad_intake_creates_entities_and_links_in_one_step(app, session, officer,
 
 
 def test_csv_import_reports_every_bad_row_and_imports_nothing(app, session, officer, clock):
-    case_id = open_case(session, officer, clock)
+    case_id = make_case(session, officer, now=clock()).id
     me = actor_of(officer)
     rows = read_csv(
         "kind,value,platform,role\n"

@@ -9,10 +9,9 @@ import sqlalchemy as sa
 from caseflow import create_app
 from caseflow.auth.models import User
 from caseflow.auth.services import actor_for
-from caseflow.cases import services as cases
 from caseflow.graphsync.models import OutboxRow
 from caseflow.graphsync.projector import backlog, drain
-from tests.factories import make_user
+from tests.factories import make_case, make_user
 from tests.integration.neo4j_fixtures import SERVER, neo4j_sh
 
 pytestmark = pytest.mark.neo4j
@@ -40,28 +39,9 @@ def graph_app(database_url, tmp_path, clock, graph_store):
     app.extensions["caseflow.engine"].dispose()
 
 
-def open_cases(app, user, count, start=0):
-    with app.app_context():
-        from caseflow.extensions import db_session
-
-        session = db_session()
-        actor = actor_for(session.get(User, user.id))
-        return [
-            cases.open_case(
-                session,
-                actor,
-                title=f"Case {n}",
-                summary="",
-                lead_jurisdiction="GB",
-                now=app.config["CLOCK"](),
-            ).id
-            for n in range(start, start + count)
-        ]
-
-
 def test_a_committed_change_reaches_neo4j_and_its_row_is_marked_applied(graph_app, graph_store):
     officer = make_user(graph_app, "officer")
-    (case_id,) = open_cases(graph_app, officer, 1)
+    case_id = make_case(graph_app, officer).id
     assert case_id in graph_store.inventory().case_ids
     with graph_app.extensions["caseflow.sessionmaker"]() as session:
         assert backlog(session) == 0
@@ -73,7 +53,7 @@ def test_graph_check_passes_then_names_what_neo4j_lost_and_rebuild_repairs_it(
     graph_app, graph_store
 ):
     officer = make_user(graph_app, "officer")
-    ids = open_cases(graph_app, officer, 3)
+    ids = [make_case(graph_app, officer, title=f"Case {n}").id for n in range(3)]
     runner = graph_app.test_cli_runner()
     result = runner.invoke(args=["graph", "check"])
     assert result.exit_code == 0, result.output
@@ -96,11 +76,12 @@ def test_graph_check_passes_then_names_what_neo4j_lost_and_rebuild_repairs_it(
 )
 def test_writes_succeed_while_neo4j_is_down_and_nothing_is_lost(graph_app, graph_store):
     officer = make_user(graph_app, "officer")
-    before = open_cases(graph_app, officer, 5)
+    before = [make_case(graph_app, officer, title=f"Case {n}").id for n in range(5)]
     stopped = neo4j_sh("stop")
     assert stopped.returncode == 0, stopped.stderr
     try:
-        during = open_cases(graph_app, officer, 10, start=5)  # every write still commits
+        # every write still commits
+        during = [make_case(graph_app, officer, title=f"Case {n}").id for n in range(5, 15)]
         with graph_app.extensions["caseflow.sessionmaker"]() as session:
             assert backlog(session) == 10
             failed = session.scalars(
@@ -110,7 +91,8 @@ def test_writes_succeed_while_neo4j_is_down_and_nothing_is_lost(graph_app, graph
     finally:
         started = neo4j_sh("start")
         assert started.returncode == 0, started.stderr
-    after = open_cases(graph_app, officer, 2, start=15)  # the next commit drains the backlog
+    # the next commit drains the backlog
+    after = [make_case(graph_app, officer, title=f"Case {n}").id for n in range(15, 17)]
     factory = graph_app.extensions["caseflow.sessionmaker"]
     store = graph_app.extensions["caseflow.graph"].store()
     drain(factory, store)
@@ -157,8 +139,8 @@ def test_the_graph_page_shows_my_entities_and_only_a_stub_for_a_hidden_case(grap
     from tests.conftest import AuthActions
 
     mine, theirs = make_user(graph_app, "officer"), make_user(graph_app, "officer")
-    (case_a,) = open_cases(graph_app, mine, 1)
-    (case_b,) = open_cases(graph_app, theirs, 1, start=1)
+    case_a = make_case(graph_app, mine).id
+    case_b = make_case(graph_app, theirs).id
     phone = add(graph_app, mine, case_a, "phone", "+44 7700 900123")
     email = add(graph_app, mine, case_a, "email", "seller@example.com")
     link(graph_app, mine, case_a, phone, email)
@@ -196,7 +178,7 @@ def test_an_entity_page_links_to_its_neighbourhood_and_the_case_graph_lists_ad_c
     from tests.conftest import AuthActions
 
     officer = make_user(graph_app, "officer")
-    (case_id,) = open_cases(graph_app, officer, 1)
+    case_id = make_case(graph_app, officer).id
     phone = add(graph_app, officer, case_id, "phone", "+44 7700 900555")
     ad1 = add(
         graph_app,

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from caseflow import policy
 from caseflow.audit.models import AuditEvent
 from caseflow.auth.services import Origin
 from caseflow.errors import (
@@ -18,9 +19,8 @@ from caseflow.errors import (
 )
 from caseflow.mla import services
 from caseflow.mla.models import MlaRequest
-from tests.factories import make_user
+from tests.factories import actor_of, add_member, make_case, make_request, make_user
 from tests.helpers import totp_now
-from tests.mla_helpers import actor, add_member, complete_request, open_case
 
 
 @pytest.fixture
@@ -43,17 +43,17 @@ def session(app):
 
 @pytest.fixture
 def submitted(app, session, clock, liaison, supervisor):
-    case = open_case(session, liaison, clock())
-    add_member(session, liaison, case.id, supervisor, clock())
-    req = complete_request(session, liaison, case.id, clock())
-    services.submit_request(session, actor(session, liaison), req.id, now=clock())
+    case = make_case(session, liaison, now=clock())
+    add_member(session, liaison, case.id, supervisor, now=clock())
+    req = make_request(session, liaison, case.id, now=clock())
+    services.submit_request(session, actor_of(session, liaison), req.id, now=clock())
     return req.id
 
 
 def approve(app, session, user, request_id, code, clock):
     return services.approve_request(
         session,
-        actor(session, user),
+        actor_of(session, user),
         request_id,
         totp_code=code,
         settings=app.extensions["caseflow.auth"],
@@ -63,16 +63,16 @@ def approve(app, session, user, request_id, code, clock):
 
 
 def test_a_draft_proposes_its_legal_basis_and_explains_it(session, clock, liaison):
-    case = open_case(session, liaison, clock(), lead="GB")
-    req = complete_request(session, liaison, case.id, clock(), requested_state="US")
+    case = make_case(session, liaison, now=clock(), lead="GB")
+    req = make_request(session, liaison, case.id, now=clock(), requested_state="US")
     assert req.legal_basis == req.proposed_basis == "BUDAPEST-31"
     assert "both GB and US are parties to the Budapest Convention" in req.basis_explanation
 
 
 def test_overriding_the_legal_basis_needs_a_reason(session, clock, liaison):
-    case = open_case(session, liaison, clock())
-    req = complete_request(session, liaison, case.id, clock())
-    me = actor(session, liaison)
+    case = make_case(session, liaison, now=clock())
+    req = make_request(session, liaison, case.id, now=clock())
+    me = actor_of(session, liaison)
     with pytest.raises(ValidationError) as err:
         services.set_legal_basis(session, me, req.id, code="BILATERAL", reason="", now=clock())
     assert err.value.field == "override_reason"
@@ -84,12 +84,36 @@ def test_overriding_the_legal_basis_needs_a_reason(session, clock, liaison):
     assert req.override_reason == "UK-Thailand MLAT applies"
 
 
+def test_an_unknown_field_name_is_refused_and_names_the_field(session, clock, liaison):
+    case = make_case(session, liaison, now=clock())
+    req = make_request(session, liaison, case.id, now=clock())
+    me = actor_of(session, liaison)
+    with pytest.raises(ValidationError) as err:
+        services.update_request(session, me, req.id, languge="fr", now=clock())
+    assert err.value.field == "languge"
+    assert "unknown field(s) languge" in err.value.message
+    session.rollback()
+    with pytest.raises(ValidationError) as err:
+        services.create_request(
+            session,
+            me,
+            case.id,
+            requested_state="TH",
+            request_types=["subscriber-data"],
+            author_id=999,
+            now=clock(),
+        )
+    assert err.value.field == "author_id"
+    session.rollback()
+    assert session.get(MlaRequest, req.id).language == "en"
+
+
 def test_a_configured_bilateral_treaty_is_proposed(session, clock, liaison):
-    case = open_case(session, liaison, clock())
-    req = complete_request(session, liaison, case.id, clock())
+    case = make_case(session, liaison, now=clock())
+    req = make_request(session, liaison, case.id, now=clock())
     services.update_request(
         session,
-        actor(session, liaison),
+        actor_of(session, liaison),
         req.id,
         now=clock(),
         treaties={"TH-GB": "UK-Thailand MLAT (fictional)"},
@@ -98,10 +122,10 @@ def test_a_configured_bilateral_treaty_is_proposed(session, clock, liaison):
 
 
 def test_submission_is_refused_while_items_are_missing_and_names_them(session, clock, liaison):
-    case = open_case(session, liaison, clock())
-    req = complete_request(session, liaison, case.id, clock(), use_limits="", language="")
+    case = make_case(session, liaison, now=clock())
+    req = make_request(session, liaison, case.id, now=clock(), use_limits="", language="")
     with pytest.raises(ValidationError) as err:
-        services.submit_request(session, actor(session, liaison), req.id, now=clock())
+        services.submit_request(session, actor_of(session, liaison), req.id, now=clock())
     assert "Use limitation (empty)" in err.value.message
     assert "Language of the request (empty)" in err.value.message
     session.rollback()
@@ -119,9 +143,7 @@ def test_a_supervisor_cannot_approve_their_own_request(app, session, clock, supe
 
     req = MlaRequest(author_id=supervisor.id)
     assert "request.approve" in PERMISSIONS["supervisor"]
-    assert not services.policy.may_approve_request(
-        actor(session, supervisor), author_id=req.author_id
-    )
+    assert not policy.may_approve_request(actor_of(session, supervisor), author_id=req.author_id)
 
 
 def test_supervisor_approves_with_a_fresh_totp_code(app, session, clock, submitted, supervisor):
@@ -150,8 +172,8 @@ def test_approval_with_a_replayed_totp_code_is_refused(
     code = totp_now(supervisor.seed, clock)
     req = approve(app, session, supervisor, submitted, code, clock)
     # a second request of the same case, approved with the same (already used) code
-    other = complete_request(session, liaison, req.case_id, clock())
-    services.submit_request(session, actor(session, liaison), other.id, now=clock())
+    other = make_request(session, liaison, req.case_id, now=clock())
+    services.submit_request(session, actor_of(session, liaison), other.id, now=clock())
     with pytest.raises(AuthenticationError, match="already used"):
         approve(app, session, supervisor, other.id, code, clock)
     session.rollback()
@@ -168,7 +190,7 @@ def test_a_returned_request_can_be_edited_and_resubmitted(
     clock.advance(seconds=30)
     req = services.return_request(
         session,
-        actor(session, supervisor),
+        actor_of(session, supervisor),
         submitted,
         reason="Add the provider's legal representative.",
         totp_code=totp_now(supervisor.seed, clock),
@@ -178,16 +200,16 @@ def test_a_returned_request_can_be_edited_and_resubmitted(
     )
     assert req.status == "returned"
     services.update_request(
-        session, actor(session, liaison), req.id, holder_name="Example Hosting Ltd", now=clock()
+        session, actor_of(session, liaison), req.id, holder_name="Example Hosting Ltd", now=clock()
     )
-    services.submit_request(session, actor(session, liaison), req.id, now=clock())
+    services.submit_request(session, actor_of(session, liaison), req.id, now=clock())
     assert req.status == "submitted"
 
 
 def test_a_submitted_request_cannot_be_edited_or_sent_before_export(
     session, clock, submitted, liaison
 ):
-    me = actor(session, liaison)
+    me = actor_of(session, liaison)
     with pytest.raises(ConflictError):
         services.update_request(session, me, submitted, language="fr", now=clock())
     with pytest.raises(ConflictError):
@@ -197,10 +219,10 @@ def test_a_submitted_request_cannot_be_edited_or_sent_before_export(
 def test_workflow_steps_are_audited_and_clocks_appear_when_sent(
     app, session, clock, liaison, supervisor
 ):
-    case = open_case(session, liaison, clock(), lead="DE")
-    add_member(session, liaison, case.id, supervisor, clock())
-    req = complete_request(session, liaison, case.id, clock(), requested_state="DK")
-    me = actor(session, liaison)
+    case = make_case(session, liaison, now=clock(), lead="DE")
+    add_member(session, liaison, case.id, supervisor, now=clock())
+    req = make_request(session, liaison, case.id, now=clock(), requested_state="DK")
+    me = actor_of(session, liaison)
     services.update_request(
         session,
         me,
@@ -259,9 +281,9 @@ def test_workflow_steps_are_audited_and_clocks_appear_when_sent(
 def test_removing_an_offence_while_drafting_is_audited_and_reopens_the_checklist(
     session, clock, liaison
 ):
-    case = open_case(session, liaison, clock())
-    req = complete_request(session, liaison, case.id, clock())
-    me = actor(session, liaison)
+    case = make_case(session, liaison, now=clock())
+    req = make_request(session, liaison, case.id, now=clock())
+    me = actor_of(session, liaison)
     offence_id = session.get(MlaRequest, req.id).offences[0].id
     with pytest.raises(NotFoundError, match="No such offence on this request"):
         services.remove_offence(session, me, req.id, offence_id + 999, now=clock())

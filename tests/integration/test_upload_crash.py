@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from caseflow import create_app
 from caseflow.evidence.models import EvidenceItem
-from tests.functional.test_cases import new_case
+from tests.factories import make_case
 from tests.live import LiveClient, free_port, start_server
 
 FIELDS = {"description": "Large synthetic capture", "acquired_by": "DC Example",
@@ -33,7 +33,7 @@ def _blobs(data_dir: Path) -> list[str]:
 
 def test_killing_the_server_mid_upload_leaves_no_half_evidence(app, officer, tmp_path):
     _sqlite_only(app)
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     data_dir = Path(app.config["DATA_DIR"])
     config = {
         "DATABASE_URL": app.config["DATABASE_URL"],
@@ -87,7 +87,7 @@ def test_killing_the_server_mid_upload_leaves_no_half_evidence(app, officer, tmp
 
 def test_a_complete_streamed_upload_through_a_real_server_has_row_and_blob(app, officer):
     _sqlite_only(app)
-    case_id, _ = new_case(app, officer)
+    case_id = make_case(app, officer).id
     data_dir = Path(app.config["DATA_DIR"])
     config = {
         "DATABASE_URL": app.config["DATABASE_URL"],

@@ -34,9 +34,19 @@ def test_adapter_packages_import_no_flask_sqlalchemy_or_caseflow(folder):
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+def service_modules() -> list[Path]:
+    """Every services module: `<feature>/services.py` and the modules of a services package."""
+    found = set((ROOT / "caseflow").rglob("services.py"))
+    for package in (ROOT / "caseflow").rglob("services/__init__.py"):
+        found.update(package.parent.glob("*.py"))
+    return sorted(found)
+
+
 def test_services_do_not_import_flask():
+    files = service_modules()
+    assert ROOT / "caseflow/evidence/services/serve.py" in files
     offenders = {}
-    for path in (ROOT / "caseflow").rglob("services.py"):
+    for path in files:
         bad = imported_roots(path) & {"flask", "flask_login", "flask_wtf"}
         if bad:
             offenders[str(path.relative_to(ROOT))] = sorted(bad)

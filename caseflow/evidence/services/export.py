@@ -1,0 +1,157 @@
+"""Custody for the MLA packet builder: "exported" events, the custody extract with
+inclusion proofs in a fresh signed head, signing checkpoints. Must not import flask."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from caseflow import ledger, policy
+from caseflow.actor import Actor
+from caseflow.audit.models import AuditEvent
+from caseflow.audit.services import record_event
+from caseflow.cases.models import Case
+from caseflow.evidence.models import (
+    CustodyEvent,
+)
+from caseflow.evidence.services.common import (
+    _actor_record,
+    _append_event,
+    _events,
+    _item_in_case,
+    _text,
+)
+from caseflow.evidence.services.custody import validate_custody_event
+from exports.model import CustodyEntryProof, CustodyExtract
+
+
+def record_export(
+    session: Session,
+    actor: Actor,
+    item_ids: Iterable[int],
+    recipient: str,
+    now: datetime,
+    *,
+    purpose: str = "",
+    authority_ref: str = "",
+) -> list[CustodyEvent]:
+    """Append an "exported" custody event per item (released by the actor, received by
+    `recipient`) inside the caller's export transaction: flushed, NOT committed, and no audit
+    record (the caller audits the disclosure once for the whole packet). Needs write access
+    to each item's case; disposed items are refused."""
+    recipient = _text(recipient, "Recipient", "recipient", 200, required=True)
+    events = []
+    for item_id in item_ids:
+        item = _item_in_case(session, actor, item_id, write=True)
+        case = session.get(Case, item.case_id)
+        assert case is not None
+        validate_custody_event(
+            action="exported", ts_utc=now, now=now, earlier=_events(session, item.id)
+        )
+        events.append(
+            _append_event(
+                session,
+                actor,
+                item,
+                case,
+                action="exported",
+                ts_utc=now,
+                now=now,
+                from_custodian=_actor_record(session, actor)["name"],
+                to_custodian=recipient,
+                purpose=purpose,
+                authority_ref=authority_ref,
+                observed_sha256=item.sha256,
+            )
+        )
+    return events
+
+
+class CustodyExtractResult(NamedTuple):
+    """Custody entries of some items, each with its inclusion proof in a fresh signed head."""
+
+    entries: tuple[CustodyEntryProof, ...]
+    checkpoint_text: str
+    public_key_b64: str
+    key_name: str
+    tree_size: int
+
+    def to_packet(self) -> CustodyExtract:
+        """The exports.model form the packet builder takes."""
+        return CustodyExtract(
+            entries=self.entries,
+            tree_size=self.tree_size,
+            checkpoint_text=self.checkpoint_text,
+            public_key=self.public_key_b64,
+            key_name=self.key_name,
+        )
+
+
+def custody_extract(
+    session: Session,
+    item_ids: Iterable[int],
+    now: datetime,
+    *,
+    signer: ledger.LedgerSigner | None = None,
+    timestamper: ledger.Timestamper | None = None,
+) -> CustodyExtractResult:
+    """Sign a fresh custody tree head (stored, not committed) and return every custody entry
+    of the items (ledger order) with its canonical record, entry hash and RFC 9162 inclusion
+    proof against that head. No access check: the caller has checked the items' cases."""
+    signer = signer or ledger.default_signer()
+    head = ledger.sign_tree_head(session, CustodyEvent, signer, now, timestamper=timestamper)
+    tree = ledger.build_tree(session, CustodyEvent)
+    ids = list(item_ids)
+    rows = session.scalars(
+        sa.select(CustodyEvent)
+        .where(CustodyEvent.item_id.in_(ids), CustodyEvent.seq <= head.tree_size)
+        .order_by(CustodyEvent.seq)
+    )
+    entries = []
+    for row in rows:
+        record = row.ledger_record()
+        entries.append(
+            CustodyEntryProof(
+                index=row.seq - 1,
+                record=record,
+                entry_hash=row.entry_hash,
+                inclusion_proof=tuple(
+                    p.hex() for p in tree.inclusion_proof(row.seq - 1, head.tree_size)
+                ),
+            )
+        )
+    return CustodyExtractResult(
+        tuple(entries), head.checkpoint, signer.public_key_b64, signer.key_name, head.tree_size
+    )
+
+
+def sign_checkpoints(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    *,
+    signer: ledger.LedgerSigner | None = None,
+    timestamper: ledger.Timestamper | None = None,
+) -> list[ledger.LedgerTreeHead]:
+    """Sign the custody and the audit ledger's current heads (CLI, audit page); commits."""
+    if not actor.is_system:
+        policy.require_permission(actor, "custody.audit")
+    signer = signer or ledger.default_signer()
+    heads = [
+        ledger.sign_tree_head(session, CustodyEvent, signer, now, timestamper=timestamper),
+        ledger.sign_tree_head(session, AuditEvent, signer, now, timestamper=timestamper),
+    ]
+    record_event(
+        session,
+        actor,
+        "ledger.checkpoint",
+        category="administration",
+        details={"custody_size": heads[0].tree_size, "audit_size": heads[1].tree_size},
+        now=now,
+    )
+    session.commit()
+    return heads

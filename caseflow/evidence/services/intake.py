@@ -1,0 +1,227 @@
+"""Registering exhibits: physical items and external references, and streamed file
+uploads into the content-addressed store. Must not import flask."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, BinaryIO
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from caseflow.actor import Actor
+from caseflow.cases.models import Case
+from caseflow.cases.services import case_for
+from caseflow.errors import ValidationError
+from caseflow.evidence.blobstore import BlobStore, BlobTooLarge
+from caseflow.evidence.models import (
+    ITEM_KINDS,
+    EvidenceItem,
+)
+from caseflow.evidence.services.common import _append_event, _audit, _hex, _not_future, _text
+
+_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+@dataclass(frozen=True)
+class ItemDetails:
+    """What an officer records about an exhibit when it is registered (all but the bytes)."""
+
+    description: str
+    acquired_by: str
+    acquired_at: datetime
+    source: str = ""
+    acquisition_method: str = ""
+    acquisition_tool: str = ""
+    location: str = ""
+    seal_number: str = ""
+
+
+def _clean_details(details: ItemDetails, now: datetime) -> dict[str, Any]:
+    return {
+        "description": _text(details.description, "Description", "description", 5000, True),
+        "acquired_by": _text(details.acquired_by, "Acquired by", "acquired_by", 200, True),
+        "acquired_at": _not_future(details.acquired_at, "Acquired at", "acquired_at", now),
+        "source": _text(details.source, "Source", "source", 500),
+        "acquisition_method": _text(
+            details.acquisition_method, "Acquisition method", "acquisition_method", 200
+        ),
+        "acquisition_tool": _text(
+            details.acquisition_tool, "Acquisition tool", "acquisition_tool", 200
+        ),
+        "location": _text(details.location, "Location", "location", 500),
+        "seal_number": _text(details.seal_number, "Seal number", "seal_number", 100),
+    }
+
+
+def _lock_case(session: Session, case_id: int) -> None:
+    """Serialize item numbering per case (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE)."""
+    session.execute(sa.select(Case.id).where(Case.id == case_id).with_for_update())
+
+
+def _next_number(session: Session, case_id: int) -> int:
+    _lock_case(session, case_id)
+    last = session.scalar(
+        sa.select(sa.func.max(EvidenceItem.number)).where(EvidenceItem.case_id == case_id)
+    )
+    return (last or 0) + 1
+
+
+def _create_item(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    kind: str,
+    clean: dict[str, Any],
+    now: datetime,
+    **fields: Any,
+) -> EvidenceItem:
+    number = _next_number(session, case.id)
+    item = EvidenceItem(
+        case_id=case.id,
+        number=number,
+        reference=f"{case.reference}/E-{number:04d}",
+        kind=kind,
+        created_at=now,
+        created_by_id=actor.user_id,
+        **clean,
+        **fields,
+    )
+    session.add(item)
+    session.flush()
+    _append_event(
+        session,
+        actor,
+        item,
+        case,
+        action="acquired",
+        ts_utc=clean["acquired_at"],
+        now=now,
+        location=clean["location"],
+        tool=clean["acquisition_tool"],
+        seal_ids=clean["seal_number"],
+        to_custodian=clean["acquired_by"],
+        observed_sha256=item.sha256,
+        notes=clean["acquisition_method"],
+    )
+    return item
+
+
+def register_item(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    *,
+    kind: str,
+    details: ItemDetails,
+    sha256: str | None = None,
+    sha1: str | None = None,
+    md5: str | None = None,
+    size: int | None = None,
+    now: datetime,
+) -> EvidenceItem:
+    """Register a physical item or an external reference (bytes held elsewhere, hashes
+    recorded: SHA-256 required). Numbers it within the case, appends its "acquired" custody
+    event, audits collection, commits. Files go through upload_file instead."""
+    if kind not in ITEM_KINDS or kind == "file":
+        raise ValidationError("Kind: physical or external (upload files instead).", field="kind")
+    case = case_for(session, actor, case_id, write=True)
+    clean = _clean_details(details, now)
+    hashes: dict[str, Any] = {}
+    if kind == "external":
+        hashes = {
+            "sha256": _hex(sha256, "sha256", required=True),
+            "sha1": _hex(sha1, "sha1"),
+            "md5": _hex(md5, "md5"),
+        }
+        if size is not None and size < 0:
+            raise ValidationError("Size: a whole number of bytes.", field="size")
+        hashes["size"] = size
+    item = _create_item(session, actor, case, kind, clean, now, **hashes)
+    _audit(
+        session,
+        actor,
+        "evidence.register",
+        "collection",
+        case.id,
+        item,
+        details={"reference": item.reference, "kind": kind},
+    )
+    session.commit()
+    return item
+
+
+def safe_filename(name: str | None, fallback: str = "evidence.bin") -> str:
+    """A display/download name from a client's filename: last path part, no control or
+    shell-special characters, at most 200 characters. Never used as a filesystem path."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = _FILENAME_UNSAFE.sub("_", name).strip(" .")
+    return name[:200] or fallback
+
+
+def check_upload_access(session: Session, actor: Actor, case_id: int) -> None:
+    """Raise unless the actor may add evidence to the case; ends the read transaction so no
+    database lock is held while the bytes stream in."""
+    case_for(session, actor, case_id, write=True)
+    session.rollback()
+
+
+def upload_file(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    stream: BinaryIO,
+    *,
+    store: BlobStore,
+    max_bytes: int,
+    filename: str | None,
+    media_type: str | None,
+    details: ItemDetails,
+    now: datetime,
+) -> EvidenceItem:
+    """Stream a file into the content-addressed store and register it as an evidence item.
+
+    The bytes go to the store first (1 MiB chunks, SHA-256/SHA-1/MD5 in one pass, fsync,
+    atomic link; identical bytes are stored once) with no database transaction open; then the
+    item row, its "acquired" event (with the observed SHA-256) and the audit record commit
+    together. A crash in between leaves at most a blob without a row, which recover_store
+    quarantines. Over `max_bytes`: ValidationError, nothing stored.
+    """
+    check_upload_access(session, actor, case_id)
+    clean = _clean_details(details, now)
+    try:
+        blob = store.ingest(stream, max_bytes)
+    except BlobTooLarge as exc:
+        raise ValidationError(
+            f"File: larger than the upload limit of {exc.limit:,} bytes.", field="file"
+        ) from exc
+    if blob.size == 0:
+        raise ValidationError("File: the upload is empty.", field="file")
+    case = case_for(session, actor, case_id, write=True)
+    item = _create_item(
+        session,
+        actor,
+        case,
+        "file",
+        clean,
+        now,
+        filename=safe_filename(filename),
+        media_type=(media_type or "application/octet-stream")[:127],
+        size=blob.size,
+        sha256=blob.sha256,
+        sha1=blob.sha1,
+        md5=blob.md5,
+    )
+    _audit(
+        session,
+        actor,
+        "evidence.upload",
+        "collection",
+        case.id,
+        item,
+        details={"reference": item.reference, "size": blob.size, "stored": blob.created},
+    )
+    session.commit()
+    return item

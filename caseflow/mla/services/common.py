@@ -1,0 +1,150 @@
+"""What the MLA services share: the workflow table, the request's editable fields, loading
+a request with its access check, audit records. Must not import flask."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy.orm import Session
+
+from caseflow import jurisdictions, policy
+from caseflow.actor import Actor
+from caseflow.audit.services import record_event
+from caseflow.cases.models import Case
+from caseflow.cases.services import case_for
+from caseflow.entities.errors import InvalidIdentifier
+from caseflow.errors import ConflictError, NotFoundError, ValidationError
+from caseflow.mla.models import MlaRequest
+
+# Which status each workflow step starts from and leads to. Export and re-export are
+# separate use cases (they build a packet); everything else moves along this table.
+TRANSITIONS: Mapping[str, tuple[tuple[str, ...], str]] = {
+    "submit": (("draft", "returned"), "submitted"),
+    "approve": (("submitted",), "approved"),
+    "return": (("submitted",), "returned"),
+    "export": (("approved", "exported"), "exported"),
+    "send": (("exported",), "sent"),
+    "acknowledge": (("sent",), "acknowledged"),
+    "fulfil": (("sent", "acknowledged"), "fulfilled"),
+    "refuse": (("sent", "acknowledged"), "refused"),
+    "withdraw": (
+        ("draft", "submitted", "approved", "returned", "exported", "sent", "acknowledged"),
+        "withdrawn",
+    ),
+}
+# Statuses whose contents are frozen: after submission, only a return reopens editing.
+EDITABLE_STATUSES = ("draft", "returned")
+# Statuses in which the clocks run.
+RUNNING = ("sent", "acknowledged")
+
+# Every field of a request that an officer fills in, in the order the form shows them: the one
+# list the services accept (anything else is refused) and the web form reads.
+REQUEST_FIELDS = (
+    "requested_state",
+    "request_types",
+    "holder_kind",
+    "holder_name",
+    "central_authority",
+    "requesting_authority",
+    "authority_address",
+    "contact_person",
+    "contact_phone",
+    "contact_email",
+    "contact_24_7",
+    "time_zone",
+    "proceedings_stage",
+    "time_from",
+    "time_to",
+    "summary_of_facts",
+    "necessity",
+    "urgency",
+    "urgency_reason",
+    "confidentiality",
+    "use_limits",
+    "earlier_requests",
+    "production_to_follow",
+    "child_offence",
+    "language",
+)
+# The fields that are not free text; each has its own check in drafting._apply.
+CHECKED_FIELDS = frozenset(
+    {
+        "requested_state",
+        "request_types",
+        "holder_kind",
+        "proceedings_stage",
+        "time_from",
+        "time_to",
+        "urgency",
+        "production_to_follow",
+        "child_offence",
+    }
+)
+TEXT_FIELDS = tuple(name for name in REQUEST_FIELDS if name not in CHECKED_FIELDS)
+
+
+def reference(case: Case, request: MlaRequest) -> str:
+    """The request reference, e.g. CF-2026-0001/R-01."""
+    return f"{case.reference}/R-{request.number:02d}"
+
+
+def _audit(
+    session: Session, actor: Actor, action: str, category: str, req: MlaRequest, **kw
+) -> None:
+    record_event(
+        session,
+        actor,
+        action,
+        category=category,
+        object_type="mla_request",
+        object_id=req.id,
+        case_id=req.case_id,
+        purpose=actor.purpose_for(req.case_id),
+        **kw,
+    )
+
+
+def _state(code: str, label: str, field: str) -> str:
+    try:
+        return jurisdictions.get(code).code
+    except InvalidIdentifier as exc:
+        raise ValidationError(f"{label}: {exc.rule}.", field=field) from exc
+
+
+def _load(session: Session, actor: Actor, request_id: int, *, write: bool = False) -> MlaRequest:
+    req = session.get(MlaRequest, request_id)
+    if req is None:
+        raise NotFoundError("No such request, or you are not a member of its case.")
+    case_for(session, actor, req.case_id, write=write)
+    return req
+
+
+def _prepare(session: Session, actor: Actor, request_id: int) -> MlaRequest:
+    policy.require_permission(actor, "request.prepare")
+    return _load(session, actor, request_id, write=True)
+
+
+def _move(req: MlaRequest, step: str) -> str:
+    sources, target = TRANSITIONS[step]
+    if req.status not in sources:
+        raise ConflictError(f"A request that is {req.status} cannot be {_PAST[step]}.")
+    before, req.status = req.status, target
+    return before
+
+
+_PAST = {
+    "submit": "submitted",
+    "approve": "approved",
+    "return": "returned",
+    "export": "exported",
+    "send": "marked sent",
+    "acknowledge": "marked acknowledged",
+    "fulfil": "marked fulfilled",
+    "refuse": "marked refused",
+    "withdraw": "withdrawn",
+}
+
+
+def _editable(req: MlaRequest) -> None:
+    if req.status not in EDITABLE_STATUSES:
+        raise ConflictError(f"A request that is {req.status} cannot be changed.")
