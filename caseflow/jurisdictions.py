@@ -426,7 +426,12 @@ def pair_treaties(a: str, b: str, on: date) -> tuple[PairTreaty, ...]:
 
 
 def pair_treaty(code: str) -> PairTreaty:
+    """The pair treaty with this code; StopIteration if there is none."""
     return next(p for p in _dataset().pair_treaties if p.code == code)
+
+
+def pair_treaty_codes() -> tuple[str, ...]:
+    return tuple(p.code for p in _dataset().pair_treaties)
 
 
 def source(key: str) -> Source:

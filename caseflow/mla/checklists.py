@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+import pycountry
+
 from caseflow import jurisdictions
 from caseflow.entities import normalize
 from caseflow.entities.errors import InvalidIdentifier
@@ -340,6 +342,16 @@ def _nexus(c: _Check) -> tuple[str, str]:
     return ("missing for " + ", ".join(bad) if bad else ""), ""
 
 
+def _persons(c: _Check) -> tuple[str, str]:
+    f = c.facts
+    unnamed = [p.role for p in f.persons if not _filled(p.name)]
+    if unnamed:
+        return f"a {unnamed[0].replace('-', ' ')} without a name", ""
+    if f.persons or _filled(f.persons_concerned):
+        return "", ""
+    return "name the persons concerned, or say that they are not known", ""
+
+
 def _answer(c: _Check) -> tuple[str, str]:
     value = getattr(c.facts, c.key)
     return ("not answered (yes or no)" if value == F.UNKNOWN else ""), ""
@@ -369,9 +381,9 @@ def _language(c: _Check) -> tuple[str, str]:
     code = value.split("-")[0]
     found = None
     if len(code) == 2:
-        found = jurisdictions.pycountry.languages.get(alpha_2=code)
+        found = pycountry.languages.get(alpha_2=code)
     elif len(code) == 3:
-        found = jurisdictions.pycountry.languages.get(alpha_3=code)
+        found = pycountry.languages.get(alpha_3=code)
     if found is None:
         return f"{c.facts.language!r} is not an ISO 639 language code (e.g. en, fr)", ""
     kind = instrument(c.instrument).kind
@@ -404,6 +416,7 @@ FIELD_KINDS: Mapping[str, Callable[[_Check], tuple[str, str]]] = {
     "offences": _offences,
     "penalties": _penalties,
     "nexus": _nexus,
+    "persons": _persons,
     "answer": _answer,
     "answer_yes": _answer_yes,
     "notification": _notification,

@@ -268,6 +268,27 @@ class IdentifierFacts:
     zone: str = ""
 
 
+# Roles of a person concerned (reference §2): who they are to the case.
+PERSON_ROLES: tuple[str, ...] = ("suspect", "victim", "witness", "third-party")
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """A person concerned (EIO Section E; UNTOC Art. 18(15)(e)): only what is known. Victims,
+    children above all, are named only where the request cannot do without it."""
+
+    role: str
+    name: str = ""
+    date_of_birth: str = ""
+    nationality: str = ""
+    address: str = ""
+    other: str = ""
+
+    def __post_init__(self) -> None:
+        if self.role not in PERSON_ROLES:
+            raise FactError("persons.role", f"one of {', '.join(PERSON_ROLES)}")
+
+
 @dataclass(frozen=True)
 class OffenceFacts:
     """An offence of the issuing state: name, statutory provision and maximum penalty as
@@ -341,6 +362,7 @@ class RequestFacts:
     offences: tuple[OffenceFacts, ...] = ()
     summary_of_facts: str = ""
     necessity: str = ""
+    persons: tuple[PersonFacts, ...] = ()
     persons_concerned: str = ""
     probable_cause: str = ""
     # Scope of the treaties
@@ -450,8 +472,18 @@ def stated(facts: RequestFacts, key: str) -> str | None:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, tuple):
-        return str(len(value)) if value else None
+        return "; ".join(_part_text(part) for part in value) or None
     return str(value)
+
+
+def _part_text(part: object) -> str:
+    if isinstance(part, IdentifierFacts):
+        return f"{part.kind} {part.value}"
+    if isinstance(part, OffenceFacts):
+        return f"{part.name} ({part.provision})" if part.provision else part.name
+    if isinstance(part, PersonFacts):
+        return f"{part.role.replace('-', ' ')}: {part.name}"
+    return str(part)
 
 
 def stated_fields(facts: RequestFacts) -> tuple[tuple[str, str], ...]:
@@ -478,6 +510,7 @@ __all__ = [
     "JUDICIAL",
     "MEASURES",
     "OFFENCE_TAGS",
+    "PERSON_ROLES",
     "PROVIDER_DATA",
     "PROVIDER_KINDS",
     "UNKNOWN",
@@ -487,6 +520,7 @@ __all__ = [
     "IdentifierFacts",
     "OffenceFacts",
     "Penalty",
+    "PersonFacts",
     "RequestFacts",
     "TimeRange",
     "answer",

@@ -110,17 +110,8 @@ class Clock:
     unsettled: str = ""
     refusals: tuple[str, ...] = ()
 
-    @property
-    def open(self) -> bool:
-        """Still needs attention (running, overdue, held or lapsed without a decision)."""
-        return self.status in ("running", "overdue", "held")
-
     def next_reminder(self, now: datetime) -> Reminder | None:
         return next((r for r in self.reminders if r.at > now), None)
-
-    def due_text(self) -> str:
-        """The due time as people read it, in UTC to the minute (hours matter in emergencies)."""
-        return "—" if self.due_at is None else _t(self.due_at)
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,6 @@ from caseflow.mla.facts import OffenceFacts, RequestFacts
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "routes.json"
 
-# Legacy types of assistance (one list mixing measure and categories); still accepted.
-REQUEST_TYPES = tuple(F.LEGACY_TYPES)
-HOLDER_KINDS = F.HOLDER_KINDS
-URGENCIES = F.URGENCIES
 # Instrument kinds: an order to a provider, a mutual-recognition instrument, a state-to-state
 # request, a direct request to a private entity, a channel (24/7), a voluntary disclosure, or a
 # basis cited only in addition to another.
@@ -655,7 +651,7 @@ def _check_condition(spec: str, sets: Mapping[str, Any], instruments: Mapping[st
         "measure": lambda v: v in ("preserve", "obtain"),
         "set": lambda v: v in sets,
         "treaty": lambda v: v in jurisdictions.treaty_codes(),
-        "pair": lambda v: any(p.code == v for p in _pair_codes()),
+        "pair": lambda v: v in jurisdictions.pair_treaty_codes(),
         "state": lambda v: jurisdictions.canonical_code(v) == v,
         "instrument": lambda v: v in instruments,
         "kind": lambda v: v in KINDS,
@@ -665,10 +661,6 @@ def _check_condition(spec: str, sets: Mapping[str, Any], instruments: Mapping[st
     }
     if cond.arg is not None and not valid[cond.arg](arg):
         raise ValueError(f"instruments data: condition {spec!r} has an unknown argument")
-
-
-def _pair_codes() -> tuple[jurisdictions.PairTreaty, ...]:
-    return jurisdictions._dataset().pair_treaties
 
 
 def build_table(data: Mapping[str, Any]) -> _Table:

@@ -259,6 +259,16 @@ def test_values_are_validated_by_kind(change, key, problem):
     assert key in found and problem in found[key], found
 
 
+def test_persons_concerned_are_named_or_said_to_be_unknown():
+    from caseflow.mla.facts import PersonFacts
+
+    named = replace(COMPLETE, persons_concerned="", persons=(PersonFacts("suspect", "A. Example"),))
+    assert "persons_concerned" not in {m.key for m in checklists.missing_items(named, "EIO")}
+    nameless = replace(named, persons=(PersonFacts("witness"),))
+    problem = {m.key: m.problem for m in checklists.missing_items(nameless, "EIO")}
+    assert problem["persons_concerned"] == "a witness without a name"
+
+
 def test_validation_items_follow_the_issuing_authority():
     judge = replace(
         COMPLETE,

@@ -12,6 +12,7 @@ from caseflow.mla.facts import (
     FactError,
     OffenceFacts,
     Penalty,
+    PersonFacts,
     RequestFacts,
     TimeRange,
     field_names,
@@ -63,6 +64,18 @@ def test_bad_answers_name_the_fact(field, value):
     with pytest.raises(FactError) as info:
         RequestFacts(**{field: value})
     assert info.value.field == field
+
+
+def test_parts_print_as_short_text_and_persons_have_roles():
+    facts = RequestFacts(
+        offences=(OffenceFacts("Trafficking", "s. 2"),),
+        persons=(PersonFacts("suspect", "A. Example"),),
+    )
+    assert stated(facts, "offences") == "Trafficking (s. 2)"
+    assert stated(facts, "persons") == "suspect: A. Example"
+    assert stated(facts, "identifiers") is None
+    with pytest.raises(FactError, match=r"persons\.role"):
+        PersonFacts("bystander", "x")
 
 
 def test_legacy_types_fill_measure_and_categories():
@@ -183,6 +196,7 @@ def test_every_field_has_a_label_in_the_routes_data():
         "time_from",
         "time_to",
         "request_types",
+        "persons",
     }
     assert set(field_names()) - parts <= described
     assert described - set(field_names()) <= composite
