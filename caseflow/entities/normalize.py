@@ -5,6 +5,7 @@ The canonical `value` of a Normalized is the key that makes an entity unique acr
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import unicodedata
@@ -25,6 +26,7 @@ from stdnum.exceptions import InvalidChecksum, ValidationError
 
 from caseflow import jurisdictions
 from caseflow.entities._bech32 import Bech32Error, decode_segwit
+from caseflow.entities._monero import MoneroAddressError, decode_address
 from caseflow.entities.errors import InvalidIdentifier
 
 __all__ = [
@@ -199,14 +201,30 @@ def normalize_phone(raw: Raw, *, default_region: str | None = None) -> Normalize
     region = (fields.get("region") or default_region or "").upper() or None
     if region is not None and region not in phonenumbers.SUPPORTED_REGIONS:
         raise InvalidIdentifier("phone.region", f"unknown region {region!r}")
+    parsed = _phone(text, region)
+    if isinstance(parsed, str):
+        raise InvalidIdentifier("phone", parsed)
+    value, label, attributes, jurisdiction = parsed
+    return Normalized("phone", value, label, dict(attributes), jurisdiction)
+
+
+def acceptable_number(number: phonenumbers.PhoneNumber) -> bool:
+    """The phone rule in one place: a valid number, or one in a reserved fictional range."""
+    return _fictional(number) is not None or phonenumbers.is_valid_number(number)
+
+
+# Parsing and validating costs ~100 us; ads repeat numbers, and extraction tries many
+# readings of each digit run, so results are cached (immutable tuples, or the error rule).
+@functools.lru_cache(maxsize=32768)
+def _phone(
+    text: str, region: str | None
+) -> tuple[str, str, tuple[tuple[str, str], ...], str | None] | str:
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
         if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
-            rule = "needs a country code (+...) or a default region"
-        else:
-            rule = "not a phone number"
-        raise InvalidIdentifier("phone", rule) from None
+            return "needs a country code (+...) or a default region"
+        return "not a phone number"
     attributes: dict[str, str] = {}
     fictional = _fictional(number)
     if fictional is not None:
@@ -217,7 +235,7 @@ def normalize_phone(raw: Raw, *, default_region: str | None = None) -> Normalize
         number_type = _PHONE_TYPES.get(phonenumbers.number_type(number), "unknown")
     else:
         where = region or phonenumbers.region_code_for_country_code(number.country_code)
-        raise InvalidIdentifier("phone", f"not a valid number for region {where}")
+        return f"not a valid number for region {where}"
     attributes["region"] = number_region
     attributes["type"] = number_type
     if number.extension:
@@ -227,9 +245,7 @@ def normalize_phone(raw: Raw, *, default_region: str | None = None) -> Normalize
     # Ascension (AC) and Tristan da Cunha (TA) are phone regions inside ISO's SH; 001 is
     # non-geographic (satellite, +800) and has no jurisdiction.
     iso = {"AC": "SH", "TA": "SH"}.get(number_region, number_region)
-    return Normalized(
-        "phone", value, label.split(" ext.")[0], attributes, _jurisdiction_or_none(iso)
-    )
+    return value, label.split(" ext.")[0], tuple(attributes.items()), _jurisdiction_or_none(iso)
 
 
 _PHONE_TYPES = {
@@ -255,16 +271,25 @@ _PHONE_TYPES = {
 _LOCAL_PART = re.compile(r"[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*")
 
 
+@functools.lru_cache(maxsize=8192)
+def _idna(text: str) -> tuple[str, str] | None:
+    """(A-label, U-label) of a host name, or None; cached (IDNA costs ~100 us a host)."""
+    try:
+        ascii_host = idna.encode(text, uts46=True).decode("ascii")
+        return ascii_host, idna.decode(ascii_host)
+    except (idna.IDNAError, UnicodeError):
+        return None
+
+
 def _host(name: str, text: str) -> tuple[str, str]:
     """IDNA-encode a host name (UTS 46 mapping, IDNA 2008): return (A-label, U-label)."""
     text = text.strip().rstrip(".")
     if not text:
         raise InvalidIdentifier(name, "domain name is empty")
-    try:
-        ascii_host = idna.encode(text, uts46=True).decode("ascii")
-        unicode_host = idna.decode(ascii_host)
-    except (idna.IDNAError, UnicodeError):
-        raise InvalidIdentifier(name, "not a valid domain name (IDNA)") from None
+    hosts = _idna(text)
+    if hosts is None:
+        raise InvalidIdentifier(name, "not a valid domain name (IDNA)")
+    ascii_host, unicode_host = hosts
     labels = ascii_host.split(".")
     if len(labels) < 2:
         raise InvalidIdentifier(name, "domain name needs a dot and a top-level domain")
@@ -431,7 +456,14 @@ def normalize_ip(raw: Raw, *, default_region: str | None = None) -> Normalized:
 
 # --------------------------------------------------------------------------------- wallet
 
-CHAIN_ALIASES = {"bitcoin": "btc", "xbt": "btc", "ethereum": "eth", "ether": "eth"}
+CHAIN_ALIASES = {
+    "bitcoin": "btc",
+    "xbt": "btc",
+    "ethereum": "eth",
+    "ether": "eth",
+    "tron": "trx",
+    "monero": "xmr",
+}
 _CHAIN = re.compile(r"[a-z0-9][a-z0-9-]{0,19}")
 _ETH = re.compile(r"0[xX][0-9a-fA-F]{40}")
 _BASE58_VERSIONS = {
@@ -485,6 +517,38 @@ def _bitcoin(address: str) -> tuple[str, dict[str, str]]:
     return address, {"network": network, "type": kind}
 
 
+def _tron(address: str) -> tuple[str, dict[str, str]]:
+    """TRON: base58check of 0x41 + 20-byte account id, written T + 33 characters."""
+    name = "wallet.address"
+    if not _TRON.fullmatch(address):
+        raise InvalidIdentifier(name, "a TRON address is T and 33 base58 characters")
+    try:
+        payload = base58.b58decode_check(address)
+    except ValueError:
+        raise InvalidIdentifier(name, "TRON address checksum does not match (base58)") from None
+    if len(payload) != 21 or payload[0] != 0x41:
+        raise InvalidIdentifier(name, "not a TRON address (version byte 0x41)")
+    return address, {"network": "mainnet"}
+
+
+def _monero(address: str) -> tuple[str, dict[str, str]]:
+    try:
+        network, kind = decode_address(address)
+    except MoneroAddressError as exc:
+        raise InvalidIdentifier("wallet.address", f"Monero address {exc}") from None
+    return address, {"network": network, "type": kind}
+
+
+_TRON = re.compile(r"T[1-9A-HJ-NP-Za-km-z]{33}")
+_MONERO = re.compile(r"[48][1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?")
+# Chains whose addresses are checked, each by its own function: (canonical, attributes).
+_CHECKED_CHAINS: dict[str, Callable[[str], tuple[str, dict[str, str]]]] = {
+    "btc": lambda address: _bitcoin(address.split("?")[0]),  # BIP-21 parameters dropped
+    "trx": _tron,
+    "xmr": _monero,
+}
+
+
 def _guess_chain(address: str) -> str:
     if _ETH.fullmatch(address):
         return "eth"
@@ -492,8 +556,13 @@ def _guess_chain(address: str) -> str:
         r"[123mn][1-9A-HJ-NP-Za-km-z]{24,39}", address
     ):
         return "btc"
+    if _TRON.fullmatch(address):
+        return "trx"
+    if _MONERO.fullmatch(address):
+        return "xmr"
     raise InvalidIdentifier(
-        "wallet.chain", "not given, and the address is not a recognised Bitcoin or Ethereum one"
+        "wallet.chain",
+        "not given, and the address is not a recognised Bitcoin, Ethereum, TRON or Monero one",
     )
 
 
@@ -503,8 +572,11 @@ def normalize_wallet(raw: Raw, *, default_region: str | None = None) -> Normaliz
     `btc`: base58check P2PKH/P2SH (mainnet, testnet) or bech32/bech32m segwit (bc1, tb1;
     v0 bech32, v1+ bech32m), checksums verified; bech32 lower-cased. `eth`: 0x + 40 hex,
     an all-lower or all-upper address is accepted, a mixed-case one must match EIP-55; the
-    value is lower-case. Other chains are stored opaque (stripped, case kept, unchecked).
-    A string may be `chain:address`, a BIP-21 `bitcoin:` URI, or a bare BTC/ETH address.
+    value is lower-case. `trx` (alias `tron`): base58check with version byte 0x41. `xmr`
+    (alias `monero`): Monero block base58 with its Keccak-256 checksum, standard,
+    subaddress or integrated. Other chains are stored opaque (stripped, case kept,
+    unchecked, `validated=false`). A string may be `chain:address`, a BIP-21 `bitcoin:` URI,
+    or a bare BTC, ETH, TRON or Monero address.
     """
     fields = _fields("wallet", raw, "address", {"chain", "address"}, dotted=True)
     address = _require("wallet", fields, "address", "wallet.address")
@@ -518,14 +590,15 @@ def normalize_wallet(raw: Raw, *, default_region: str | None = None) -> Normaliz
     chain = CHAIN_ALIASES.get(chain.lower(), chain.lower())
     if not _CHAIN.fullmatch(chain):
         raise InvalidIdentifier("wallet.chain", "must be a short chain code such as btc or eth")
-    if chain == "btc":
-        address = address.split("?")[0]  # BIP-21 parameters (amount, label) are not identity
     _no_space("wallet.address", address)
     if not address:
         raise InvalidIdentifier("wallet.address", "is required")
-    if chain == "btc":
-        canonical, attributes = _bitcoin(address)
-        return Normalized("wallet", f"btc:{canonical}", canonical, {"chain": "btc", **attributes})
+    checked = _CHECKED_CHAINS.get(chain)
+    if checked is not None:
+        canonical, attributes = checked(address)
+        return Normalized(
+            "wallet", f"{chain}:{canonical}", canonical, {"chain": chain, **attributes}
+        )
     if chain == "eth":
         if not _ETH.fullmatch(address):
             raise InvalidIdentifier("wallet.address", "an Ethereum address is 0x and 40 hex digits")
@@ -620,7 +693,13 @@ HANDLE_RULES: dict[str, tuple[re.Pattern[str], str]] = {
     "facebook": (re.compile(r"[a-z0-9.]{1,50}"), "letters, digits and ., up to 50"),
     "kik": (re.compile(r"[a-z0-9._]{2,32}"), "letters, digits, . and _, 2-32 characters"),
     "reddit": (re.compile(r"[a-z0-9_-]{3,20}"), "letters, digits, _ and -, 3-20 characters"),
+    "signal": (
+        re.compile(r"[a-z_][a-z0-9_]{2,31}(?:\.[0-9]{2,9})?"),
+        "a phone number, or a username: letters, digits and _ then . and 2-9 digits",
+    ),
+    "onlyfans": (re.compile(r"[a-z0-9._-]{1,50}"), "letters, digits, . _ and -, up to 50"),
 }
+_PLATFORM_NAMES = {"whatsapp": "WhatsApp", "viber": "Viber", "signal": "Signal"}
 _PLATFORM = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 
 
@@ -632,13 +711,23 @@ def _platform(name: str, text: str) -> str:
     return platform
 
 
+# Messaging services that identify users by phone number. For WhatsApp and Viber the handle
+# must be one; on the others a handle written as a number is one (Telegram and Signal
+# usernames cannot start with a digit or +), so it is stored as E.164 like the phone itself.
+PHONE_PLATFORMS = {"whatsapp", "viber"}
+PHONE_OR_NAME_PLATFORMS = {"signal", "telegram", "wechat", "line"}
+_PHONE_HANDLE = re.compile(r"\+?[\d\s().\-/]{6,30}")
+
+
 def normalize_account(raw: Raw, *, default_region: str | None = None) -> Normalized:
     """Online account, value `<platform>:<handle>`; a string is read as `platform:handle`.
 
     The platform is lower-cased with aliases resolved (twitter -> x, tg -> telegram). A
     leading @ is dropped. Known case-insensitive platforms (HANDLE_RULES) lower-case and
-    check the handle; WhatsApp handles are phone numbers in E.164 (with `default_region`);
-    other platforms keep the handle's case (we cannot know they ignore it).
+    check the handle; WhatsApp and Viber handles are phone numbers in E.164 (with
+    `default_region`), and so are Signal, Telegram, WeChat and LINE handles written as a
+    number (`signal:07700 900123` and `signal:+447700900123` are one account); other
+    platforms keep the handle's case (we cannot know they ignore it).
     """
     if isinstance(raw, str):
         head, sep, tail = raw.partition(":")
@@ -650,17 +739,22 @@ def normalize_account(raw: Raw, *, default_region: str | None = None) -> Normali
         "account.platform", _require("account", fields, "platform", "account.platform")
     )
     handle = _require("account", fields, "handle", "account.handle").lstrip("@").strip()
-    if platform == "whatsapp":
+    if platform in PHONE_PLATFORMS or (
+        platform in PHONE_OR_NAME_PLATFORMS
+        and _PHONE_HANDLE.fullmatch(handle)
+        and sum(ch.isdigit() for ch in handle) >= 6
+    ):
         try:
             phone = normalize_phone(handle, default_region=default_region)
         except InvalidIdentifier as exc:
             raise InvalidIdentifier(
-                "account.handle", f"WhatsApp needs a phone number: {exc.rule}"
+                "account.handle",
+                f"{_PLATFORM_NAMES.get(platform, platform)} needs a phone number: {exc.rule}",
             ) from None
         return Normalized(
             "account",
-            f"whatsapp:{phone.value}",
-            f"{phone.label} (whatsapp)",
+            f"{platform}:{phone.value}",
+            f"{phone.label} ({platform})",
             {"platform": platform, "handle": phone.value},
             phone.jurisdiction,
         )

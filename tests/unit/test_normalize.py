@@ -347,8 +347,8 @@ def test_wallet_known_vectors_and_errors():
     assert str(info.value) == "wallet.address: Bitcoin address checksum does not match (base58)"
     with pytest.raises(InvalidIdentifier, match=r"^wallet\.chain: not given"):
         normalize("wallet", "not-an-address")
-    opaque = normalize("wallet", {"chain": "TRX", "address": " TExampleOpaque1 "})
-    assert (opaque.value, opaque.attributes["validated"]) == ("trx:TExampleOpaque1", "false")
+    opaque = normalize("wallet", {"chain": "XRP", "address": " rExampleOpaque1 "})
+    assert (opaque.value, opaque.attributes["validated"]) == ("xrp:rExampleOpaque1", "false")
 
 
 def test_account_platform_rules():
