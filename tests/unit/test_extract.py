@@ -44,6 +44,7 @@ def test_synthetic_ad_yields_each_identifier_once_in_order():
         ("wallet", "eth:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"),
         ("wallet", "btc:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"),
         ("wallet", "btc:3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"),
+        ("url", "https://t.me/joinchat"),  # an invite link is a web address, not an account
         ("account", "telegram:rose_tg"),
     ]
     starts = [c.span[0] for c in found]
@@ -69,13 +70,12 @@ def test_bare_handles_take_the_ads_platform_and_spans_point_into_the_text():
             assert AD[c.span[0] : c.span[1]] == c.raw
 
 
-def test_without_a_region_only_international_numbers_are_read():
-    phones = [c for c in extract_identifiers(AD, None) if c.kind == "phone"]
-    assert {c.normalized.value for c in phones if c.normalized} == {
-        "+447700900456",
-        "+447700900789",
-        "+447700900321",
-    }
+def test_without_a_region_national_numbers_are_offered_for_checking_only():
+    text = "Call 07700 900123 or +44 7700 900 456, also (212) 555-0136."
+    phones = {c.normalized.value: c.check for c in extract_identifiers(text, None)}
+    assert phones["+447700900456"] is None
+    assert phones["+447700900123"].startswith("valid only as a number of GB")
+    assert phones["+12125550136"].startswith("valid only as a number of US")
 
 
 def test_handles_inside_emails_and_digits_inside_urls_are_not_separate_candidates():
