@@ -331,3 +331,18 @@ def test_a_member_who_only_reads_via_a_read_token_cannot_add_or_link(app, client
     assert response.get_json()["error"]["code"] == "insufficient_scope"
     write = bearer(issue_token(app, colleague))
     assert _post(client, f"/cases/{case_id}/entities", body, write).status_code == 201
+
+
+def test_ad_intake_preview_says_which_candidates_to_check_and_how_they_were_read(
+    app, client, officer
+):
+    case_id = make_case(app, officer).id  # a GB case
+    headers = bearer(issue_token(app, officer))
+    text = "appelle zéro six trente-neuf quatre-vingt-dix-huit douze vingt-six ou 07700 9OO 217"
+    response = _post(client, f"/cases/{case_id}/intake/preview", {"text": text}, headers)
+    assert response.status_code == 200, response.get_json()
+    found = {c["value"]: (c["check"], c["how"]) for c in response.get_json()["candidates"]}
+    assert found == {
+        "+33639981226": ("valid only as a number of FR, not of GB", ["spelled"]),
+        "+447700900217": (None, ["look-alike letters"]),
+    }

@@ -292,3 +292,22 @@ def test_case_page_query_count_does_not_grow_with_its_entities(app, auth, client
     assert small == large
     assert "Page 1 of 40 (1000 identifiers)" in page
     assert page.count("@example.com</a>") == 25
+
+
+def test_probable_candidates_are_shown_with_their_reason_and_left_unticked(
+    app, auth, client, officer
+):
+    case_id = make_case(app, officer).id  # a GB case
+    auth.login(officer)
+    token = csrf_token(client, f"/cases/{case_id}/ads/new")
+    text = "Nouvelle! appelle 06 39 98 12 26 ou 07700 900123"
+    ad = {"value": "https://ads.example.com/listing/78", "platform": "", "posted_at": "",
+          "title": "", "posted_by": "", "csrf_token": token}  # fmt: skip
+    page = client.post(f"/cases/{case_id}/ads/new", data={**ad, "text": text}).get_data(
+        as_text=True
+    )
+    ticked = re.findall(r'name="selected" value="([^"]+)" id="[^"]+" checked>', page)
+    offered = re.findall(r'name="selected" value="([^"]+)"', page)
+    assert set(offered) == {"phone:+33639981226", "phone:+447700900123"}
+    assert ticked == ["phone:+447700900123"]
+    assert "Check: valid only as a number of FR, not of GB" in page

@@ -343,6 +343,15 @@ CANDIDATE: Schema = obj(
             "maxItems": 2,
             "description": "[start, end) in the text",
         },
+        "check": {
+            "type": ["string", "null"],
+            "description": "why this probable value needs a human check; null when certain",
+        },
+        "how": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "obfuscations undone to read it (spelled, look-alike letters...)",
+        },
     }
 )
 

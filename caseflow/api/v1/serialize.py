@@ -162,6 +162,8 @@ def candidate_json(candidate: Candidate) -> dict[str, Any]:
         "label": normalized.label if normalized else None,
         "error": candidate.error,
         "span": list(candidate.span),
+        "check": candidate.check,
+        "how": list(candidate.how),
     }
 
 
