@@ -90,11 +90,6 @@ def _unit_name(text: str | None) -> str | None:
 _DIGITS = re.compile(r"\d+")
 
 
-def _near_digits(text: str) -> list[tuple[int, int]]:
-    """The parts of the text around digits: prices, ages and decoys are read only there."""
-    return windows(text, _DIGITS, 40, 40)
-
-
 def prices(text: str) -> list[Price]:
     return numbers(text)[0]
 

@@ -320,6 +320,12 @@ def _cut(
         return
     n = len(run)
     decoy = [decoys.touches((g.start, g.end)) for g in run]
+    longest = stretch = 0  # digits in the longest stretch of groups free of decoys
+    for group, is_decoy in zip(run, decoy, strict=True):
+        stretch = 0 if is_decoy else stretch + len(group.digits)
+        longest = max(longest, stretch)
+    if longest < MIN_DIGITS:
+        return  # prices, sizes and dates only: nothing to read, nothing to report
     plus = [
         "+" in folded[(run[k - 1].end if k else max(0, run[0].start - 3)) : run[k].start]
         for k in range(n)
