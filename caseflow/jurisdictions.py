@@ -54,7 +54,7 @@ class PartyStatus:
     """Where one state stands on one treaty, and how sure CaseFlow is of it.
 
     `confirmed` is True only when `source` (read when the data was compiled) states it;
-    `reservations` are short keys (e.g. "art7": the state does not apply Art. 7).
+    `reservations` maps short keys (e.g. "art7") to what the reservation means.
     """
 
     treaty: str
@@ -64,7 +64,7 @@ class PartyStatus:
     source: Source | None
     treaty_in_force_from: date | None
     entry_into_force: str = ""
-    reservations: frozenset[str] = frozenset()
+    reservations: Mapping[str, str] = field(default_factory=dict)
 
     def binding(self, on: date) -> bool | None:
         """True if the state is a party and the treaty is in force on `on`; None if unknown."""
@@ -295,7 +295,7 @@ def build_dataset(data: Mapping[str, Any]) -> _Dataset:
                 source=confirmed.get(code),
                 treaty_in_force_from=date.fromisoformat(in_force) if in_force else None,
                 entry_into_force=t.get("entry_into_force", ""),
-                reservations=frozenset(reservations.get(code, ())),
+                reservations=dict(reservations.get(code, {})),
             )
             for code in codes
         }

@@ -164,6 +164,7 @@ class InstrumentInfo:
     form: str
     notes: tuple[str, ...]
     checklist: tuple[ChecklistSpec, ...]
+    treaty: str | None = None
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -481,7 +482,7 @@ def _not_reserved(ctx: _Ctx, arg: str) -> Outcome:
     treaty, reservation = arg.split(":")
     status = ctx.b.party(treaty)
     if reservation in status.reservations:
-        return _no(f"{_name(ctx.b)} has reserved the right not to apply {reservation}")
+        return _no(f"{_name(ctx.b)} {status.reservations[reservation]}")
     return _yes(f"{ctx.b.code} has made no reservation on {reservation} in CaseFlow's data")
 
 
@@ -689,6 +690,9 @@ def build_table(data: Mapping[str, Any]) -> _Table:
         role = item.get("directory_role")
         if role is not None and role not in jurisdictions.ROLES:
             raise ValueError(f"instruments data: {code} names unknown directory role {role!r}")
+        treaty = item.get("treaty")
+        if treaty is not None and treaty not in jurisdictions.treaty_codes():
+            raise ValueError(f"instruments data: {code} names unknown treaty {treaty!r}")
         specs: list[ChecklistSpec] = []
         default_confirmed = bool(item.get("items_confirmed", True))
         for entry in item["checklist"]:
@@ -732,6 +736,7 @@ def build_table(data: Mapping[str, Any]) -> _Table:
             form=item.get("form", ""),
             notes=tuple(item.get("notes", ())),
             checklist=tuple(specs),
+            treaty=treaty,
         )
 
     def rules(key: str) -> tuple[Rule, ...]:
@@ -967,7 +972,7 @@ def _propose(facts: BasisFacts, *, allow_emergency: bool, with_next: bool) -> Pr
                 rule.instrument, info[rule.instrument].short, tuple(dict.fromkeys(needs)), why
             )
         elif rule.instrument not in open_questions:
-            passed_over[rule.instrument] = f"{info[rule.instrument].short}, because {why}"
+            passed_over[rule.instrument] = why
     assert chosen is not None  # the data's last rule is unconditional
     rule, reasons, uncertain = chosen
     primary = _choice(rule.instrument, reasons or ["no treaty applies"], facts, rule)
@@ -1005,7 +1010,7 @@ def _propose(facts: BasisFacts, *, allow_emergency: bool, with_next: bool) -> Pr
     return Proposal(
         primary,
         tuple(supplements),
-        tuple(passed_over.values()),
+        _group_reasons({info[code].short: why for code, why in passed_over.items()}),
         tuple(open_questions.values()),
         tuple(requirements),
         tuple(dict.fromkeys(uncertain)),
@@ -1013,13 +1018,33 @@ def _propose(facts: BasisFacts, *, allow_emergency: bool, with_next: bool) -> Pr
     )
 
 
+def _group_reasons(why_not: Mapping[str, str]) -> tuple[str, ...]:
+    """ "A, B, because X" for routes passed over for the same reason, in order of preference."""
+    grouped: dict[str, list[str]] = {}
+    for short, why in why_not.items():
+        grouped.setdefault(why, []).append(short)
+    return tuple(f"{', '.join(names)}, because {why}" for why, names in grouped.items())
+
+
 def _choice(code: str, reasons: Iterable[str], facts: BasisFacts, rule: Rule) -> Choice:
     item = table().instruments[code]
     label = item.label
     if code == "BILATERAL" and facts.bilateral_treaty:
         label = f"{item.label}: {facts.bilateral_treaty}"
-    notes = (*((rule.note,) if rule.note else ()), *item.notes)
+    notes = (*((rule.note,) if rule.note else ()), *item.notes, *_reservations(item, facts))
     return Choice(code, label, tuple(reasons), item.short, notes, rule.source)
+
+
+def _reservations(item: InstrumentInfo, facts: BasisFacts) -> tuple[str, ...]:
+    """The requested state's reservations to the instrument's treaty, as notes."""
+    if item.treaty is None:
+        return ()
+    state = jurisdictions.get(facts.requested_state)
+    status = state.party(item.treaty)
+    return tuple(
+        f"{_name(state)} reservation to the {status.short}: {text}"
+        for text in status.reservations.values()
+    )
 
 
 def conditions_hold(facts: BasisFacts, code: str) -> str:

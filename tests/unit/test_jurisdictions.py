@@ -72,13 +72,19 @@ def test_the_directory_covers_the_states_and_treaties_it_must():
         ("IE", "OPSC", "signatory", True),  # Dáil answer of 9 July 2025
         ("DE", "BUDAPEST", "party", True),
         ("US", "BUDAPEST", "party", True),
-        ("PH", "BUDAPEST", "party", False),
+        ("PH", "BUDAPEST", "party", True),
+        ("SE", "BUDAPEST", "party", True),
+        ("GR", "BUDAPEST", "party", False),
+        ("IN", "UNTOC", "party", True),
+        ("AE", "TIP", "party", True),
+        ("US", "OPSC", "party", True),
         ("IN", "BUDAPEST", "not-party", False),
         ("KH", "BUDAPEST", "not-party", False),
         ("JP", "2AP", "party", True),
         ("US", "2AP", "signatory", True),
         ("IN", "2AP", "not-party", True),  # the chart lists every signature
-        ("TH", "UNTOC", "party", False),
+        ("TH", "UNTOC", "party", True),
+        ("KH", "UNTOC", "party", False),
         ("JP", "OPSC", "unknown", False),
     ],
 )
@@ -86,7 +92,9 @@ def test_party_status_says_how_sure_it_is(code, treaty, status, confirmed):
     entry = jurisdictions.get(code).party(treaty)
     assert (entry.status, entry.confirmed) == (status, confirmed)
     if confirmed:
-        assert entry.source.url.startswith("https://") and entry.source.as_of <= date(2026, 12, 1)
+        assert entry.source.url.startswith(("https://", "http://")) and entry.source.as_of <= date(
+            2026, 12, 1
+        )
         assert "confirmed by" in entry.certainty()
     else:
         assert entry.certainty() == "unconfirmed in CaseFlow's data"
@@ -174,7 +182,7 @@ def _broken(change) -> dict:
             "unknown source",
         ),
         (lambda d: d["treaties"]["OPSC"].update(unlisted="perhaps"), "unknown status"),
-        (lambda d: d["treaties"]["2AP"]["reservations"].update(IN=["art7"]), "non-party IN"),
+        (lambda d: d["treaties"]["2AP"]["reservations"].update(IN={"art7": "x"}), "non-party IN"),
         (lambda d: d["states"]["DE"].update(mayor={"name": "x"}), "not a known entry"),
         (lambda d: d["states"]["DE"]["languages"].update(eio=["xx"]), "unknown language"),
         (lambda d: d["states"]["DE"]["languages"].update(gossip=["de"]), "unknown list"),

@@ -666,6 +666,21 @@ def test_a_us_emergency_is_voluntary_disclosure_with_the_24_7_network_then_forma
     assert "it is not obliged to" in proposal.explanation()
 
 
+def test_the_requested_states_reservations_travel_with_the_proposal():
+    within_eu = propose(BasisFacts("DE", "SE", LATER, **preserve("subscriber"), **provider(None)))
+    assert within_eu.primary.code == "EIO"  # no Budapest route, so no Budapest reservation
+    assert not any("reservation" in n for n in within_eu.primary.notes)
+    to_sweden = propose(BasisFacts("NO", "SE", LATER, **preserve("subscriber")))
+    assert to_sweden.primary.code == "BUDAPEST-29"
+    assert any(
+        "Sweden (SE) reservation" in n and "dual criminality" in n for n in to_sweden.primary.notes
+    )
+    assert not any(
+        "reservation" in n
+        for n in propose(BasisFacts("NO", "FR", LATER, **preserve("subscriber"))).primary.notes
+    )
+
+
 def test_emergencies_between_non_eu_states_do_not_fall_through_silently():
     budapest = propose(BasisFacts("GB", "AU", LATER, **SUB, urgency="emergency"))
     assert budapest.primary.code == "BUDAPEST-35"
