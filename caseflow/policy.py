@@ -8,6 +8,7 @@ case) and return decisions; loading those facts is the services' job.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 from caseflow.actor import Actor
 from caseflow.errors import NotFoundError, PermissionDenied
@@ -132,3 +133,113 @@ def may_see_hits(access: CaseAccess, actor: Actor) -> bool:
     """Cross-case hits are deconfliction for the investigators of a case (members), not for
     supervisors reading it nor for the system."""
     return access is CaseAccess.READ_WRITE and not actor.is_system
+
+
+# --- federation: what may be matched with a partner installation ---------------------------------
+
+# Selector kinds a private set intersection with a partner may carry: contact points and payment
+# identifiers that traffickers reuse across borders. Never people or organizations (LED Art. 6
+# data subjects, and values that are references, not identifiers), nor directory entries and
+# network facts that would match everywhere (jurisdictions, providers, IPs behind CGNAT, domains).
+# Exact image hashes join once images exist; PSI matches identical values only.
+FEDERATION_KINDS = frozenset({"phone", "email", "account", "wallet", "bank_account", "ad"})
+
+
+def may_share_selector(
+    kind: str,
+    *,
+    victim_anywhere: bool,
+    restricted: bool,
+    sharing_forbidden: bool,
+    held_by_shareable_case: bool,
+) -> bool:
+    """Whether a selector may enter a private set intersection with a partner installation.
+
+    Deny by default: only FEDERATION_KINDS; never anything involved as a victim in any case (as
+    for hits), nothing restricted (LED Art. 16(3)), nothing under a handling rule that forbids
+    sharing, and only when at least one case holding it has not opted out of federation.
+    """
+    return (
+        kind in FEDERATION_KINDS
+        and not victim_anywhere
+        and not restricted
+        and not sharing_forbidden
+        and held_by_shareable_case
+    )
+
+
+# The largest set any agreement may allow: the transports' message ceiling is sized for it.
+FEDERATION_MAX_SET_SIZE = 1_000_000
+
+
+@dataclass(frozen=True)
+class FederationLimits:
+    """Abuse limits on private set intersection runs with one partner (agreed per partner).
+
+    PSI tells the partner, for every value it puts in its set, whether we hold it: these limits
+    bound how many values it can ask about and how often. A run needs at least `min_set_size`
+    selectors on each side (no probing a handful), at most `max_set_size`; at most
+    `runs_per_day` accepted runs in any 24 hours; and a partner's set may grow from its previous
+    accepted run by at most `growth_percent` percent or `growth_allowance` selectors, whichever
+    is larger (no sudden dictionary of every phone number in a range).
+    """
+
+    min_set_size: int = 100
+    max_set_size: int = 500_000
+    runs_per_day: int = 2
+    growth_percent: int = 50
+    growth_allowance: int = 1_000
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_set_size <= self.max_set_size <= FEDERATION_MAX_SET_SIZE:
+            raise ValueError(
+                "federation limits: need 1 <= min_set_size <= max_set_size <= "
+                f"{FEDERATION_MAX_SET_SIZE}"
+            )
+        if self.runs_per_day < 1 or self.growth_percent < 0 or self.growth_allowance < 0:
+            raise ValueError("federation limits: runs_per_day >= 1, growth values >= 0")
+
+    def max_next_size(self, previous_size: int | None) -> int:
+        """The largest set a partner may bring to its next run."""
+        if previous_size is None:
+            return self.max_set_size
+        growth = max(previous_size * self.growth_percent // 100, self.growth_allowance)
+        return min(self.max_set_size, previous_size + growth)
+
+
+def federation_run_refusal(
+    limits: FederationLimits,
+    *,
+    set_size: int,
+    previous_size: int | None,
+    runs_last_day: int,
+    whose: str = "the partner's",
+) -> tuple[str, str] | None:
+    """Why a run with this set size may not go ahead now, as (code, message); None if it may.
+
+    `previous_size` is the partner's set size in its previous accepted run, `runs_last_day`
+    the accepted runs with that partner (either side starting) in the last 24 hours.
+    """
+    if runs_last_day >= limits.runs_per_day:
+        return (
+            "runs_per_day",
+            f"at most {limits.runs_per_day} runs with this partner in 24 hours",
+        )
+    if set_size < limits.min_set_size:
+        return (
+            "too_few_selectors",
+            f"{whose} set has {set_size} selectors; a run needs at least {limits.min_set_size}",
+        )
+    if set_size > limits.max_set_size:
+        return (
+            "too_many_selectors",
+            f"{whose} set has {set_size} selectors; a run allows at most {limits.max_set_size}",
+        )
+    ceiling = limits.max_next_size(previous_size)
+    if set_size > ceiling:
+        return (
+            "growth_limit",
+            f"{whose} set grew to {set_size} selectors from {previous_size}; "
+            f"the next run allows at most {ceiling}",
+        )
+    return None

@@ -57,3 +57,15 @@ def test_layering_check_notices_a_forbidden_import(tmp_path):
     sample = tmp_path / "bad.py"
     sample.write_text("from flask import Flask\nimport caseflow.db\n")
     assert imported_roots(sample) >= {"flask", "caseflow"}
+
+
+def test_federation_imports_no_flask_or_sqlalchemy():
+    files = python_files("caseflow/federation")
+    assert files
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(
+            imported_roots(p) & {"flask", "flask_login", "flask_wtf", "sqlalchemy"}
+        )
+        for p in files
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
