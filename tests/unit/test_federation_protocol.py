@@ -8,6 +8,8 @@ from dataclasses import asdict
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from caseflow.federation import sealing
 from caseflow.federation.errors import FederationError, MessageRefused, RunRefused
@@ -68,6 +70,22 @@ def test_each_side_ends_with_exactly_the_shared_selectors_and_the_others_referen
             None,
         )
         assert [m.step for m in run.messages] == [1, 2, 3, 4, 5]
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    st.sets(st.integers(0, 200), min_size=10, max_size=40),
+    st.sets(st.integers(0, 200), min_size=10, max_size=40),
+)
+def test_for_any_two_sets_each_side_learns_exactly_their_intersection(a_indices, b_indices):
+    a, b = make_pair(selectors(sorted(a_indices)), selectors(sorted(b_indices)))
+    messages = run_to_end(a, b)
+    run_id = parse_message(messages[0]).header.run
+    expected = {s.element for s in selectors(a_indices & b_indices)}
+    for side in (a, b):
+        run = side.runs.get(run_id)
+        assert set(run.matches) == expected and run.consistent
+        assert set(run.partner_references) == expected
 
 
 def test_disjoint_sets_give_no_match_and_no_reference():
