@@ -343,7 +343,7 @@ class Federation:
         if partner_id is not None and partner_id != header.sender:
             raise MessageRefused(
                 "wrong_sender",
-                "the message is signed for another partner than the one authenticated",
+                "the message is from another partner than the one authenticated",
                 field="sender",
             )
         if not message.verify(partner.public_key):
