@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from caseflow import uow
 from caseflow.actor import Actor
 from caseflow.errors import CaseFlowError
 
@@ -41,15 +42,27 @@ def _cli_actor() -> Actor:
     return Actor.system("cli")
 
 
-def _domain_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn domain errors into a one-line message and exit status 1 (no traceback)."""
+def _unit_of_work(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The command's unit of work: one session, committed once when the command ends (also
+    when it ends by choosing its exit status, after reporting a finding), rolled back on any
+    exception; domain errors become a one-line message and exit status 1 (no traceback)."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        session = _session()
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+        except SystemExit:
+            uow.commit(session)
+            raise
         except CaseFlowError as exc:
+            uow.rollback(session)
             raise click.ClickException(exc.message) from exc
+        except BaseException:
+            uow.rollback(session)
+            raise
+        uow.commit(session)
+        return result
 
     return wrapper
 
@@ -96,7 +109,7 @@ def _auth_settings():
 @click.option("--organisation", default=None, help="Defaults to CASEFLOW_ORGANISATION")
 @click.option("--phone", default=None)
 @with_appcontext
-@_domain_errors
+@_unit_of_work
 def user_create(username, display_name, email, role, organisation, phone) -> None:
     """Create an account and print its one-time password."""
     from caseflow.auth import services
@@ -121,13 +134,13 @@ def user_create(username, display_name, email, role, organisation, phone) -> Non
 def _user_id(username: str) -> int:
     from caseflow.auth import services
 
-    return services.get_user_by_username(_session(), username).id
+    return services.get_user_by_username(_session(), _cli_actor(), username).id
 
 
 @user_group.command("reset-2fa")
 @click.argument("username")
 @with_appcontext
-@_domain_errors
+@_unit_of_work
 def user_reset_2fa(username: str) -> None:
     """Remove a user's authenticator and recovery codes; print a new one-time password."""
     from caseflow.auth import services
@@ -142,7 +155,7 @@ def user_reset_2fa(username: str) -> None:
 @user_group.command("unlock")
 @click.argument("username")
 @with_appcontext
-@_domain_errors
+@_unit_of_work
 def user_unlock(username: str) -> None:
     """Clear a lockout."""
     from caseflow.auth import services
@@ -154,7 +167,7 @@ def user_unlock(username: str) -> None:
 @user_group.command("deactivate")
 @click.argument("username")
 @with_appcontext
-@_domain_errors
+@_unit_of_work
 def user_deactivate(username: str) -> None:
     """Disable an account and end its sessions."""
     from caseflow.auth import services
@@ -165,6 +178,7 @@ def user_deactivate(username: str) -> None:
 
 @user_group.command("list")
 @with_appcontext
+@_unit_of_work
 def user_list() -> None:
     """List accounts."""
     from caseflow.auth import services
@@ -184,23 +198,24 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 @with_appcontext
+@_unit_of_work
 def audit_verify() -> None:
     """Recompute the audit log's hash chain; exit 1 naming the first bad record."""
     from caseflow import ledger
     from caseflow.audit.models import AuditEvent
     from caseflow.audit.services import verify_audit_log
 
-    session = _session()
-    report = verify_audit_log(session)
+    # A read transaction: the check takes no write lock, writers go on meanwhile.
+    with uow.read_transaction(_session()) as session:
+        report = verify_audit_log(session, _cli_actor())
+        heads = ledger.verify_tree_heads(
+            session, AuditEvent, _signer(), check_timestamp=_timestamp_checker()
+        )
     if not report.ok:
         click.echo(
             f"audit log BROKEN at record seq {report.first_bad_seq}: {report.reason}", err=True
         )
         sys.exit(1)
-    heads = ledger.verify_tree_heads(
-        session, AuditEvent, _signer(), check_timestamp=_timestamp_checker()
-    )
-    session.rollback()
     if not heads.ok:
         click.echo(f"audit log tree heads BROKEN: {heads.problems[0]}", err=True)
         sys.exit(1)
@@ -248,7 +263,7 @@ def _timestamp_checker():
 @custody_group.command("verify")
 @click.option("--case", "case_ref", default=None, help="Only this case's items (CF-YYYY-NNNN).")
 @with_appcontext
-@_domain_errors
+@_unit_of_work
 def custody_verify(case_ref: str | None) -> None:
     """Recompute every hash, the chain, the tree, every signature; re-hash every blob.
 
@@ -266,10 +281,10 @@ def custody_verify(case_ref: str | None) -> None:
         if case_id is None:
             raise click.ClickException(f"no case {case_ref}")
     report = verify_custody(
-        session,
+        uow.Transactions(session),
+        _cli_actor(),
         _store(),
         case_id,
-        actor=_cli_actor(),
         signer=_signer(),
         check_timestamp=_timestamp_checker(),
         now=_now(),
@@ -287,7 +302,7 @@ def custody_verify(case_ref: str | None) -> None:
 
 @custody_group.command("checkpoint")
 @with_appcontext
-@_domain_errors
+@_unit_of_work
 def custody_checkpoint() -> None:
     """Sign (and, with CASEFLOW_TSA_URL, timestamp) the custody and audit tree heads."""
     from caseflow.evidence.services import sign_checkpoints
@@ -325,11 +340,14 @@ def custody_public_key(fmt: str) -> None:
 @custody_group.command("recover")
 @click.option("--min-age", default=0, show_default=True, help="Seconds; 0 when nothing runs.")
 @with_appcontext
+@_unit_of_work
 def custody_recover(min_age: int) -> None:
     """After a crash: remove upload temp files, quarantine blobs without an evidence row."""
     from caseflow.evidence.services import recover_store
 
-    report = recover_store(_session(), _store(), min_age_seconds=min_age)
+    report = recover_store(
+        uow.Transactions(_session()), _cli_actor(), _store(), now=_now(), min_age_seconds=min_age
+    )
     click.echo(
         f"{report.temp_removed} temp files removed, {len(report.orphans_quarantined)} orphan "
         f"blobs moved to orphans/, {len(report.missing_blobs)} evidence blobs missing."
@@ -432,7 +450,7 @@ def token_group() -> None:
 @click.option("--scope", type=click.Choice(["read", "write"]), default="read", show_default=True)
 @click.option("--days", type=int, default=30, show_default=True, help="Lifetime, 1-90 days")
 @with_appcontext
-@_domain_errors
+@_unit_of_work
 def token_create(username: str, name: str, scope: str, days: int) -> None:
     """Issue a token for USER and print its secret (shown once, stored only as a hash)."""
     from caseflow.api import services
@@ -455,7 +473,7 @@ def token_create(username: str, name: str, scope: str, days: int) -> None:
 @token_group.command("revoke")
 @click.argument("token_id", type=int)
 @with_appcontext
-@_domain_errors
+@_unit_of_work
 def token_revoke(token_id: int) -> None:
     """Revoke token TOKEN_ID at once."""
     from caseflow.api import services
@@ -467,7 +485,7 @@ def token_revoke(token_id: int) -> None:
 @token_group.command("list")
 @click.option("--user", "username", required=True)
 @with_appcontext
-@_domain_errors
+@_unit_of_work
 def token_list(username: str) -> None:
     """List a user's tokens (never their secrets)."""
     from caseflow.api import services
@@ -505,6 +523,7 @@ def demo_group() -> None:
 @demo_group.command("load")
 @click.option("--if-empty", is_flag=True, help="Do nothing when accounts already exist.")
 @with_appcontext
+@_unit_of_work
 def demo_load(if_empty: bool) -> None:
     """Create demo accounts, one per role, and print their credentials (DEMO ONLY)."""
     from caseflow import demo
@@ -525,7 +544,7 @@ def entities_group() -> None:
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--skip-bad", is_flag=True, help="Import the good rows and skip the bad ones.")
 @with_appcontext
-@_domain_errors
+@_unit_of_work
 def entities_import(case_ref: str, csv_file: str, skip_bad: bool) -> None:
     """Import identifiers from CSV_FILE (columns kind,value[,role,note,platform,...]) into
     the case CASE_REF. Every row is checked first; bad rows are listed with line numbers and

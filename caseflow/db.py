@@ -27,6 +27,8 @@ NAMING_CONVENTION = {
 }
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Connection execution option of a read transaction (caseflow.uow.read_transaction).
+READ_OPTION = "caseflow_read"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -68,7 +70,9 @@ def make_engine(url: str, *, sqlite_immediate: bool = True, **kwargs: Any) -> En
         _configure_sqlite(engine, immediate=sqlite_immediate)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    _configure_postgresql(engine)
+    return engine
 
 
 def _configure_sqlite(engine: Engine, *, immediate: bool = True) -> None:
@@ -86,7 +90,19 @@ def _configure_sqlite(engine: Engine, *, immediate: bool = True) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # caseflow.uow.read_transaction asks for a read: a deferred BEGIN takes no lock, and
+        # query_only makes SQLite refuse any write in it (each BEGIN sets the flag anew).
+        read = bool(connection.get_execution_options().get(READ_OPTION))
+        connection.exec_driver_sql(f"PRAGMA query_only = {int(read)}")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate and not read else "BEGIN")
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # caseflow.uow.read_transaction: PostgreSQL refuses any write in a read transaction.
+        if connection.get_execution_options().get(READ_OPTION):
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 def insert_ignoring_conflicts(session: Session, model: type) -> Any:

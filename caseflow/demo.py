@@ -67,7 +67,6 @@ def create_enrolled_user(
     user.password_must_change = False
     user.totp_secret_enc = sec.encrypt_seed(seed, settings.totp_key, user_id=user.id)
     user.totp_enrolled_at = now
-    session.commit()
     return user
 
 

@@ -32,6 +32,7 @@ from caseflow.evidence.blobstore import BlobStore
 from caseflow.evidence.models import EvidenceItem
 from caseflow.mla import services as mla
 from caseflow.mla.models import MlaRequest
+from caseflow.uow import Transactions
 
 CHAT = "chatterbox"  # a fictional chat platform
 SITE_A = "annonces-rapides.example.com"  # fictional classified site 1 (France)
@@ -97,7 +98,8 @@ def build(
     """Create both cases, their entities, evidence, tasks and the submitted MLA request.
 
     `users` maps the demo usernames to their accounts. Each step is one service call (its
-    own audit record, outbox entries and commit), exactly as the web pages would do it.
+    own audit record and outbox entries), exactly as the web pages would do it; the caller's
+    unit of work (`caseflow demo load`) commits them.
     """
     officer = actor_for(users["officer.demo"])
     officer2 = actor_for(users["officer2.demo"])
@@ -235,7 +237,7 @@ def build(
     # --- evidence with custody histories ------------------------------------------------------
     dc = "DC Olivia Officer (demo)"
     screenshot = evidence.upload_file(
-        session,
+        Transactions(session),
         officer,
         case.id,
         io.BytesIO(ad_screenshot_png()),
@@ -255,7 +257,7 @@ def build(
         now=now - 8 * days,
     )
     export = evidence.upload_file(
-        session,
+        Transactions(session),
         officer,
         case.id,
         io.BytesIO(chat_export(now - 20 * days, ("nightowl_77", "lyon_weekend"), ids.btc_ad)),

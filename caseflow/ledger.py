@@ -221,21 +221,6 @@ def load_or_create_signer(instance_path: Path, key_name: str, origin_prefix: str
     return LedgerSigner(load_private_key_pem(path), key_name, origin_prefix)
 
 
-_default_signer: LedgerSigner | None = None
-
-
-def set_default_signer(signer: LedgerSigner) -> None:
-    """Called by the app factory so services called without a signer use the installation's."""
-    global _default_signer
-    _default_signer = signer
-
-
-def default_signer() -> LedgerSigner:
-    if _default_signer is None:
-        raise RuntimeError("no ledger signing key loaded (create the app first)")
-    return _default_signer
-
-
 class LedgerTreeHead(Base):
     """A signed tree head (C2SP checkpoint) of one ledger, append-only like the ledgers."""
 

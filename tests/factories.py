@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import pyotp
 import sqlalchemy as sa
@@ -31,6 +31,7 @@ from caseflow.clock import utcnow
 from caseflow.demo import create_enrolled_user
 from caseflow.evidence.models import EvidenceItem
 from caseflow.mla.models import MlaRequest
+from caseflow.uow import Transactions
 
 _counter = itertools.count(1)
 T = TypeVar("T")
@@ -175,7 +176,7 @@ def make_evidence_item(
     owner: TestUser | str,
     case_id: int,
     *,
-    data: bytes | None = EVIDENCE_BYTES,
+    data: bytes | BinaryIO | None = EVIDENCE_BYTES,
     filename: str = "ad-page.txt",
     media_type: str | None = "text/plain",
     kind: str = "file",
@@ -185,9 +186,9 @@ def make_evidence_item(
     now: datetime | None = None,
     **details: Any,
 ) -> EvidenceItem:
-    """An exhibit of the case: an uploaded file (`data`), or a physical or external item
-    registered without bytes (`kind`; an external one needs `sha256=`). `details` are the
-    other ItemDetails fields (source, acquisition_method, location, seal_number...)."""
+    """An exhibit of the case: an uploaded file (`data`: bytes or a stream), or a physical or
+    external item registered without bytes (`kind`; an external one needs `sha256=`).
+    `details` are the other ItemDetails fields (source, acquisition_method, location...)."""
     from caseflow.evidence import services
 
     hashes = {k: details.pop(k) for k in ("sha256", "sha1", "md5", "size") if k in details}
@@ -206,10 +207,10 @@ def make_evidence_item(
             )
         app = target if isinstance(target, Flask) else current_app
         return services.upload_file(
-            session,
+            Transactions(session),
             me,
             case_id,
-            io.BytesIO(data or b""),
+            data if hasattr(data, "read") else io.BytesIO(data or b""),
             store=app.extensions["caseflow.blobstore"],
             max_bytes=app.config["MAX_CONTENT_LENGTH"],
             filename=filename,

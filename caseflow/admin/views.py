@@ -8,7 +8,7 @@ from caseflow.admin.forms import CreateUserForm
 from caseflow.auth import services
 from caseflow.auth.forms import ConfirmForm
 from caseflow.errors import CaseFlowError, ValidationError
-from caseflow.extensions import db_session
+from caseflow.extensions import db_session, rollback_unit
 from caseflow.web import current_actor, now, requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -40,6 +40,7 @@ def create_user():
                 now=now(),
             )
         except ValidationError as exc:
+            rollback_unit()
             getattr(form, exc.field or "username").errors.append(exc.message)
         else:
             return render_template("admin/user_created.html", user=user, password=password)
@@ -74,6 +75,7 @@ def _admin_action(user_id: int, action: str):
                 "admin/user_created.html", user=user, password=password, reset=True
             )
     except CaseFlowError as exc:
+        rollback_unit()
         flash(exc.message, "error")
     return redirect(url_for("admin.users"))
 

@@ -67,7 +67,6 @@ def _consulted(session: Session, actor: Actor, case_id: int, what: str, **detail
         purpose=actor.purpose_for(case_id),
         details=details,
     )
-    session.commit()
 
 
 def case_graph(session: Session, actor: Actor, graph: GraphAccess, case_id: int) -> CaseGraph:

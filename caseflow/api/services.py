@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from caseflow import policy
+from caseflow import policy, uow
 from caseflow.actor import Actor
 from caseflow.api.models import SCOPES, ApiToken
 from caseflow.audit.services import record_event
@@ -136,7 +136,6 @@ def create_token(
             "expires_at": rfc3339(token.expires_at),
         },
     )
-    session.commit()
     return token, secret
 
 
@@ -161,7 +160,6 @@ def revoke_token(session: Session, actor: Actor, token_id: int, *, now: datetime
     if token.revoked_at is None:
         token.revoked_at = now
         _audit(session, actor, "token.revoke", token, now=now, details={"user_id": token.user_id})
-        session.commit()
     return token
 
 
@@ -187,41 +185,52 @@ def authenticate_token(
     Each call is audited: "token.use" with the operation ("GET /api/v1/cases/{case_id}"),
     outcome success, or denied with the reason when a known token is expired or revoked, or
     failure for an unknown secret. The service records of the request share its request id.
-    Commits.
+    The record is durable (caseflow.uow.record_durably): a later refusal of the request
+    does not erase it.
     """
     token = None
     if secret.startswith(PREFIX) and len(secret) <= 128:
         token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
     if token is None:
-        _audit(
+        uow.after_rollback(
             session,
-            None,
-            "token.use",
-            None,
-            now=now,
-            outcome="failure",
-            details={"operation": operation, "reason": "unknown"},
-            ip=ip,
-            request_id=request_id,
+            lambda s: _audit(
+                s,
+                None,
+                "token.use",
+                None,
+                now=now,
+                outcome="failure",
+                details={"operation": operation, "reason": "unknown"},
+                ip=ip,
+                request_id=request_id,
+            ),
         )
-        session.commit()
         raise AuthenticationError(REFUSED_MESSAGE)
     user = token.user
     owner = Actor(user.id, user.username, user.role, ip, request_id)
     state = token_state(token, now) if user.active else "inactive-user"
+    token_id = token.id
     if state != "active":
-        _audit(
+        uow.after_rollback(
             session,
-            owner,
-            "token.use",
-            token,
-            now=now,
-            outcome="denied",
-            details={"operation": operation, "reason": state},
+            lambda s: _audit(
+                s,
+                owner,
+                "token.use",
+                s.get(ApiToken, token_id),
+                now=now,
+                outcome="denied",
+                details={"operation": operation, "reason": state},
+            ),
         )
-        session.commit()
         raise AuthenticationError(REFUSED_MESSAGE)
-    token.last_used_at = now
-    _audit(session, owner, "token.use", token, now=now, details={"operation": operation})
-    session.commit()
+
+    def used(s: Session) -> None:
+        row = s.get(ApiToken, token_id)
+        assert row is not None
+        row.last_used_at = now
+        _audit(s, owner, "token.use", row, now=now, details={"operation": operation})
+
+    uow.record_durably(session, used)
     return TokenUse(user=user, token_id=token.id, scopes=token.scope_set)

@@ -8,7 +8,7 @@ from caseflow.api import services
 from caseflow.api.forms import TokenForm
 from caseflow.auth.forms import ConfirmForm
 from caseflow.errors import ValidationError
-from caseflow.extensions import db_session
+from caseflow.extensions import db_session, rollback_unit
 from caseflow.web import current_actor, now
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/settings/tokens")
@@ -43,6 +43,7 @@ def index():
                 now=now(),
             )
         except ValidationError as exc:
+            rollback_unit()
             target = getattr(form, exc.field or "", None) or form.name
             target.errors.append(exc.message)  # type: ignore[union-attr]
         else:

@@ -1,4 +1,4 @@
-"""Writing and checking the audit log. Callers commit; nothing here reads request globals."""
+"""Writing and checking the audit log. The boundary commits; nothing here reads request globals."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from caseflow import ledger
+from caseflow import ledger, policy
 from caseflow.actor import Actor
 from caseflow.audit.models import CATEGORIES, OUTCOMES, AuditEvent
 from caseflow.clock import utcnow
@@ -67,15 +66,8 @@ def _detail(value: Any) -> Any:
     return str(value)
 
 
-def verify_audit_log(session: Session) -> ledger.ChainReport:
-    """Recompute the audit chain; the report names the first bad record."""
+def verify_audit_log(session: Session, actor: Actor) -> ledger.ChainReport:
+    """Recompute the audit chain (permission audit.read); the report names the first bad
+    record."""
+    policy.require_permission(actor, "audit.read")
     return ledger.verify_chain(session, AuditEvent)
-
-
-def recent_events(
-    session: Session, *, limit: int = 100, action_prefix: str | None = None
-) -> list[AuditEvent]:
-    stmt = sa.select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
-    if action_prefix:
-        stmt = stmt.where(AuditEvent.action.startswith(action_prefix))
-    return list(session.scalars(stmt))

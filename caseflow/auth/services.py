@@ -1,7 +1,8 @@
 """Account and login rules: passwords, lockout, TOTP with replay refusal, server-side sessions.
 
 Every function takes the SQL session and explicit inputs (time, origin, settings), writes the
-audit record in the same transaction as the change it records, and commits once.
+audit record in the same transaction as the change it records, and never commits: the
+boundary does (docs/style.md); refused factors are recorded with caseflow.uow.after_rollback.
 Must not import flask.
 """
 
@@ -9,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from caseflow import policy
+from caseflow import policy, uow
 from caseflow.actor import Actor
 from caseflow.audit.services import record_event
 from caseflow.auth import secrets as sec
@@ -152,11 +153,12 @@ def create_user(
         user=user,
         details={"role": role},
     )
-    session.commit()
     return user, password
 
 
-def get_user_by_username(session: Session, username: str) -> User:
+def get_user_by_username(session: Session, actor: Actor, username: str) -> User:
+    """An account by its username, for account administration (accounts.manage)."""
+    policy.require_permission(actor, "accounts.manage")
     user = session.scalar(sa.select(User).where(User.username == normalise_username(username)))
     if user is None:
         raise NotFoundError(f"No user named {username!r}.", field="username")
@@ -208,7 +210,6 @@ def deactivate_user(
         user=user,
         details={"sessions_ended": ended},
     )
-    session.commit()
     return user
 
 
@@ -227,7 +228,6 @@ def unlock_user(
         now=now,
         user=user,
     )
-    session.commit()
     return user
 
 
@@ -268,7 +268,6 @@ def reset_second_factor(
         user=user,
         details={"api_tokens_revoked": tokens},
     )
-    session.commit()
     return user, password
 
 
@@ -293,8 +292,11 @@ def _is_locked(user: User, now: datetime) -> bool:
 
 
 def _register_failure(
-    session: Session, user: User, settings: AuthSettings, now: datetime, origin: Origin, why: str
+    session: Session, user_id: int, settings: AuthSettings, now: datetime, origin: Origin, why: str
 ) -> None:
+    """Count one failed factor (and lock the account at the threshold), with its audit."""
+    user = session.get(User, user_id)
+    assert user is not None
     user.failed_logins += 1
     _security(
         session,
@@ -328,11 +330,18 @@ def _fail(
     why: str,
     error: CaseFlowError,
 ) -> NoReturn:
-    """Count a failed factor, commit the audit, and refuse: locked if this was one too many."""
-    _register_failure(session, user, settings, now, origin, why)
-    session.commit()
-    if _is_locked(user, now):
+    """Refuse a failed factor: the failure is counted and audited after the caller's unit of
+    work rolls back (caseflow.uow.after_rollback); locked if this was one too many."""
+    user_id = user.id
+    uow.after_rollback(session, lambda s: _register_failure(s, user_id, settings, now, origin, why))
+    if user.failed_logins + 1 >= settings.lockout_threshold:
         raise AccountLocked(LOCKED_ERROR)
+    raise error
+
+
+def _refuse(session: Session, error: CaseFlowError, action: str, **audit: Any) -> NoReturn:
+    """Refuse a login step with an audit record kept after the rollback."""
+    uow.after_rollback(session, lambda s: _security(s, action, **audit))
     raise error
 
 
@@ -350,8 +359,9 @@ def check_password(
     if user is None or not user.active:
         # Spend the same time as a real check so response time does not reveal accounts.
         settings.hasher.verify(_DUMMY_HASH.get(settings), password)
-        _security(
+        _refuse(
             session,
+            AuthenticationError(GENERIC_LOGIN_ERROR),
             "login.password_failed",
             actor=None,
             origin=origin,
@@ -359,19 +369,20 @@ def check_password(
             outcome="failure",
             details={"username": username[:64], "reason": "unknown or inactive"},
         )
-        session.commit()
-        raise AuthenticationError(GENERIC_LOGIN_ERROR)
     if _is_locked(user, now):
-        _security(
+        user_id = user.id
+        uow.after_rollback(
             session,
-            "login.refused_locked",
-            actor=actor_for(user, origin),
-            origin=origin,
-            now=now,
-            outcome="denied",
-            user=user,
+            lambda s: _security(
+                s,
+                "login.refused_locked",
+                actor=actor_for(s.get(User, user_id), origin),
+                origin=origin,
+                now=now,
+                outcome="denied",
+                user=s.get(User, user_id),
+            ),
         )
-        session.commit()
         raise AccountLocked(LOCKED_ERROR)
     if not settings.hasher.verify(user.password_hash, password):
         _fail(
@@ -393,7 +404,6 @@ def check_password(
         now=now,
         user=user,
     )
-    session.commit()
     return PasswordStep(user.id, _next_stage(user))
 
 
@@ -464,21 +474,21 @@ def set_initial_password(
         now=now,
         user=user,
     )
-    session.commit()
     return _next_stage(user)
 
 
 # --- TOTP enrolment and verification ----------------------------------------------------------
 
 
-def enrolment_seed(session: Session, user: User, *, settings: AuthSettings) -> str:
-    """The seed to enrol (created on first call, kept until confirmed)."""
+def issue_enrolment_seed(session: Session, user: User, *, settings: AuthSettings) -> str:
+    """The seed to enrol: created (encrypted on the user row, in the caller's unit of work)
+    on the first call, the same one afterwards until enrolment is confirmed."""
     if user.totp_enrolled_at is not None:
         raise ValidationError("An authenticator is already enrolled for this account.")
     if user.totp_secret_enc is None:
         seed = sec.new_totp_seed()
         user.totp_secret_enc = sec.encrypt_seed(seed, settings.totp_key, user_id=user.id)
-        session.commit()
+        session.flush()
         return seed
     return sec.decrypt_seed(user.totp_secret_enc, settings.totp_key, user_id=user.id)
 
@@ -493,7 +503,7 @@ def confirm_enrolment(
     origin: Origin,
 ) -> list[str]:
     """Confirm the authenticator with a valid code; returns the ten recovery codes (once)."""
-    seed = enrolment_seed(session, user, settings=settings)
+    seed = issue_enrolment_seed(session, user, settings=settings)
     step = sec.match_totp(seed, code, now.timestamp())
     if step is None:
         _fail(
@@ -528,7 +538,6 @@ def confirm_enrolment(
         now=now,
         user=user,
     )
-    session.commit()
     return codes
 
 
@@ -641,7 +650,6 @@ def open_session(session: Session, user: User, *, now: datetime, origin: Origin)
     _security(
         session, "login.success", actor=actor_for(user, origin), origin=origin, now=now, user=user
     )
-    session.commit()
     return token
 
 
@@ -668,11 +676,9 @@ def resume_session(
     if reason:
         row.revoked_at = now
         row.revoked_reason = reason
-        session.commit()
         return None
     if now - as_utc(row.last_seen_at) > _TOUCH_INTERVAL:
         row.last_seen_at = now
-        session.commit()
     return row.user
 
 
@@ -687,4 +693,3 @@ def close_session(session: Session, token: str, *, now: datetime, origin: Origin
     _security(
         session, "logout", actor=actor_for(row.user, origin), origin=origin, now=now, user=row.user
     )
-    session.commit()

@@ -27,7 +27,7 @@ from caseflow.auth import secrets as sec
 from caseflow.auth import services
 from caseflow.auth.forms import ChangePasswordForm, CodeForm, ConfirmForm, LoginForm, RecoveryForm
 from caseflow.errors import AuthenticationError, ValidationError
-from caseflow.extensions import db_session
+from caseflow.extensions import db_session, rollback_unit
 from caseflow.web import login_stage, now, origin, public
 from caseflow.web.safety import safe_next
 
@@ -66,6 +66,7 @@ def _pending(*stages: str):
     try:
         return services.pending_user(db_session(), state["uid"], now())
     except AuthenticationError as exc:
+        rollback_unit()
         session.clear()
         flash(exc.message, "error")
         return None
@@ -105,6 +106,7 @@ def login():
                 origin=origin(),
             )
         except AuthenticationError as exc:
+            rollback_unit()
             error = exc.message
         else:
             _begin_pending(step.user_id, step.next_stage, safe_next(request.args.get("next")))
@@ -132,6 +134,7 @@ def change_password():
                 origin=origin(),
             )
         except ValidationError as exc:
+            rollback_unit()
             getattr(form, exc.field or "password").errors.append(exc.message)
         else:
             return _advance(stage)
@@ -146,7 +149,7 @@ def enrol():
     if user is None:
         return redirect(url_for("auth.login"))
     settings = _settings()
-    seed = services.enrolment_seed(db_session(), user, settings=settings)
+    seed = services.issue_enrolment_seed(db_session(), user, settings=settings)
     form = CodeForm()
     if form.validate_on_submit():
         try:
@@ -159,8 +162,10 @@ def enrol():
                 origin=origin(),
             )
         except services.AccountLocked as exc:
+            rollback_unit()
             return _locked_out(exc)
         except ValidationError as exc:
+            rollback_unit()
             form.code.errors.append(exc.message)
         else:
             # Shown once, in this response only: the codes never travel in a cookie.
@@ -211,8 +216,10 @@ def _second_factor_step(form, template: str, check):
         try:
             message = check(user, form.code.data or "")
         except services.AccountLocked as exc:
+            rollback_unit()
             return _locked_out(exc)
         except (AuthenticationError, ValidationError) as exc:
+            rollback_unit()
             error = exc.message
         else:
             if message:

@@ -1,7 +1,7 @@
 """Case rules: references, need-to-know access, members, tasks, the dashboard.
 
 Each use case checks access through caseflow.policy, writes its audit record in the same
-transaction and commits once. Must not import flask.
+transaction; the caller's boundary commits (docs/style.md). Must not import flask.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def _jurisdiction(code: str, label: str, field: str) -> str:
         raise ValidationError(f"{label}: {exc.rule}.", field=field) from exc
 
 
-def next_reference(session: Session, year: int) -> str:
+def _next_reference(session: Session, year: int) -> str:
     """Issue CF-YYYY-NNNN: gap-free per year, safe under concurrent creation.
 
     The counter row is incremented by UPDATE, which holds its lock until the transaction
@@ -101,7 +101,7 @@ def open_case(
         if code
     }
     case = Case(
-        reference=next_reference(session, now.year),
+        reference=_next_reference(session, now.year),
         title=title,
         summary=summary.strip(),
         status="open",
@@ -126,7 +126,6 @@ def open_case(
     _audit(session, actor, "case.create", "collection", case, details={"reference": case.reference})
     owner = session.get(User, actor.user_id)
     enqueue(session, "upsert_case", case_graph_payload(case, owner), now=now)
-    session.commit()
     return case
 
 
@@ -198,7 +197,6 @@ def list_cases(
         category="consultation",
         details={"case_ids": [c.id for c in cases]},
     )
-    session.commit()
     return cases, len(ids)
 
 
@@ -243,7 +241,6 @@ def view_case(session: Session, actor: Actor, case_id: int) -> Case:
         )
     ).one()
     _audit(session, actor, "case.view", "consultation", case)
-    session.commit()
     return case
 
 
@@ -256,7 +253,6 @@ def state_purpose(session: Session, actor: Actor, case_id: int, purpose: str) ->
         raise NotFoundError("No such case, or you are not a member of it.")
     purpose = policy.check_purpose(purpose)
     _audit(session, actor, "case.purpose_stated", "consultation", case, purpose=purpose)
-    session.commit()
     return purpose
 
 
@@ -292,7 +288,6 @@ def update_case(
     if changed:
         case.updated_at = now
         _audit(session, actor, "case.update", "alteration", case, details={"fields": changed})
-        session.commit()
     return case
 
 
@@ -326,7 +321,6 @@ def add_member(
         case,
         details={"user_id": user.id, "role": role},
     )
-    session.commit()
     return member
 
 
@@ -352,7 +346,6 @@ def remove_member(
         case,
         details={"user_id": member.user_id},
     )
-    session.commit()
 
 
 def add_task(
@@ -401,7 +394,6 @@ def add_task(
     session.add(task)
     session.flush()
     _audit(session, actor, "case.task_add", "alteration", case, details={"task_id": task.id})
-    session.commit()
     return task
 
 
@@ -415,7 +407,6 @@ def complete_task(
     task.status = "done"
     task.done_at = now
     _audit(session, actor, "case.task_done", "alteration", case, details={"task_id": task.id})
-    session.commit()
     return task
 
 

@@ -9,7 +9,7 @@ from caseflow.auth.forms import ConfirmForm
 from caseflow.cases import services
 from caseflow.cases.forms import CaseForm, EditCaseForm, MemberForm, PurposeForm, TaskForm
 from caseflow.errors import ValidationError
-from caseflow.extensions import db_session
+from caseflow.extensions import db_session, rollback_unit
 from caseflow.web import current_actor, now, remember_purpose, requires
 from caseflow.web.forms import field_error
 from caseflow.web.panels import CASE_PANELS, render_list
@@ -30,6 +30,7 @@ def _submit_inline_form(form, call, done: str) -> None:
         call()
         flash(done, "info")
     except ValidationError as exc:
+        rollback_unit()
         flash(exc.message, "error")
 
 
@@ -59,6 +60,7 @@ def create():
                 now=now(),
             )
         except ValidationError as exc:
+            rollback_unit()
             if exc.field == "involved_jurisdictions":
                 exc.field = "involved"
             field_error(form, exc, "title")
@@ -98,6 +100,7 @@ def purpose(case_id: int):
                 db_session(), current_actor(), case_id, form.purpose.data or ""
             )
         except ValidationError as exc:
+            rollback_unit()
             form.purpose.errors.append(exc.message)
         else:
             remember_purpose(case_id, stated)
@@ -127,6 +130,7 @@ def edit(case_id: int):
                 priority=form.priority.data or "",
             )
         except ValidationError as exc:
+            rollback_unit()
             field_error(form, exc, "title")
         else:
             flash("Case updated.", "info")
@@ -164,6 +168,7 @@ def remove_member(case_id: int, member_id: int):
             services.remove_member(db_session(), current_actor(), case_id, member_id, now=now())
             flash("Member removed.", "info")
         except ValidationError as exc:
+            rollback_unit()
             flash(exc.message, "error")
     return redirect(url_for("cases.detail", case_id=case_id) + "#members")
 

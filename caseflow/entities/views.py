@@ -15,7 +15,7 @@ from caseflow.entities import services
 from caseflow.entities.forms import AdForm, EntityForm, ImportForm, LinkForm
 from caseflow.entities.inputs import KIND_LABELS, read_csv
 from caseflow.errors import ValidationError
-from caseflow.extensions import db_session
+from caseflow.extensions import db_session, rollback_unit
 from caseflow.web import current_actor, now, requires
 from caseflow.web.forms import field_error
 from caseflow.web.panels import case_panel
@@ -76,6 +76,7 @@ def new(case_id: int):
                 now=now(),
             )
         except ValidationError as exc:
+            rollback_unit()
             field_error(form, exc, "value")
         else:
             if added.already_in_case:
@@ -142,6 +143,7 @@ def new_link(case_id: int):
                 now=now(),
             )
         except ValidationError as exc:
+            rollback_unit()
             field_error(form, exc, "type")
         else:
             flash("Link recorded.", "info")
@@ -203,6 +205,7 @@ def new_ad(case_id: int):
                     db_session(), current_actor(), case_id, text, form.platform.data
                 )
             except ValidationError as exc:
+                rollback_unit()
                 form.text.errors.append(exc.message)
             else:
                 form.text.data = text
@@ -242,6 +245,7 @@ def create_ad(case_id: int):
                 now=now(),
             )
         except ValidationError as exc:
+            rollback_unit()
             field_error(form, exc, "value")
         else:
             flash(
@@ -273,6 +277,7 @@ def import_csv(case_id: int):
                 source_name=form.file.data.filename,
             )
         except ValidationError as exc:
+            rollback_unit()
             form.file.errors.append(exc.message)
     status = 400 if form.errors or (report and not report.imported) else 200
     return render_template("entities/import.html", case=case, form=form, report=report), status

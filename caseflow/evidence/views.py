@@ -28,7 +28,7 @@ from caseflow.errors import ValidationError
 from caseflow.evidence import services
 from caseflow.evidence.forms import CustodyEventForm, ItemForm, ServeForm, UploadForm
 from caseflow.evidence.upload import MalformedUpload, StreamingForm
-from caseflow.extensions import csrf, db_session
+from caseflow.extensions import csrf, db_session, rollback_unit, transactions
 from caseflow.web import current_actor, now, requires
 from caseflow.web.forms import field_error, form_utc
 from caseflow.web.panels import case_panel
@@ -52,7 +52,7 @@ def _panel(session, actor, case):
     mine = case_services.membership(session, actor, case.id)
     return {
         "case": case,
-        "evidence": services.items_for_case(session, actor, case),
+        "evidence": services.items_for_case(session, actor, case.id),
         "can_write": mine is not None,
     }
 
@@ -90,6 +90,7 @@ def register(case_id: int):
                 now=now(),
             )
         except ValidationError as exc:
+            rollback_unit()
             field_error(form, exc, "description", _ALIASES)
         else:
             flash(f"Evidence item {item.reference} registered.", "info")
@@ -102,8 +103,10 @@ def register(case_id: int):
 @requires("case.work")
 @csrf.exempt  # the token is checked below, from the stream, before any file byte is read
 def upload(case_id: int):
-    session, actor = db_session(), current_actor()
-    case = case_services.case_for(session, actor, case_id, write=True)
+    actor = current_actor()
+    # Checked in a read transaction that ends here: no lock is held while the body streams in.
+    with transactions().read() as session:
+        case = case_services.case_for(session, actor, case_id, write=True)
     if request.method == "GET":
         return render_template("evidence/upload.html", form=UploadForm(), case=case)
     limit = current_app.config["MAX_CONTENT_LENGTH"]
@@ -124,7 +127,7 @@ def upload(case_id: int):
     elif form.validate():
         try:
             item = services.upload_file(
-                session,
+                transactions(),
                 actor,
                 case_id,
                 uploaded.stream,  # type: ignore[arg-type]
@@ -136,6 +139,7 @@ def upload(case_id: int):
                 now=now(),
             )
         except ValidationError as exc:
+            rollback_unit()
             field_error(form, exc, "file", _ALIASES)
         except MalformedUpload:
             abort(400)
@@ -191,6 +195,7 @@ def record_event(item_id: int):
                 corrects_event_id=form.corrects_event_id.data or None,
             )
         except ValidationError as exc:
+            rollback_unit()
             field_error(form, exc, "action", _ALIASES)
         else:
             flash("Custody event recorded.", "info")
@@ -226,7 +231,7 @@ def download(item_id: int):
     if not form.validate_on_submit():
         abort(400)
     served = services.download(
-        db_session(),
+        transactions(),
         current_actor(),
         item_id,
         store=_store(),
@@ -243,7 +248,7 @@ def open_file(item_id: int):
     if not form.validate_on_submit():
         abort(400)
     served = services.open_file(
-        db_session(),
+        transactions(),
         current_actor(),
         item_id,
         store=_store(),
@@ -275,9 +280,14 @@ def audit(case_id: int):
 @requires("custody.audit")
 def audit_verify(case_id: int):
     if ConfirmForm().validate_on_submit():
-        actor = current_actor()
-        case_services.case_for(db_session(), actor, case_id)
-        report = services.verify_custody(db_session(), _store(), case_id, actor=actor, now=now())
+        report = services.verify_custody(
+            transactions(),
+            current_actor(),
+            _store(),
+            case_id,
+            signer=current_app.extensions["caseflow.ledger_signer"],
+            now=now(),
+        )
         if report.ok:
             flash("Custody verified: chain, tree, signatures and files intact.", "info")
         else:
@@ -297,6 +307,12 @@ def audit_checkpoint(case_id: int):
             from caseflow.evidence.timestamp import TimestampAuthority
 
             timestamper = TimestampAuthority(url)
-        heads = services.sign_checkpoints(db_session(), actor, now(), timestamper=timestamper)
+        heads = services.sign_checkpoints(
+            db_session(),
+            actor,
+            now(),
+            signer=current_app.extensions["caseflow.ledger_signer"],
+            timestamper=timestamper,
+        )
         flash(f"Tree heads signed (custody size {heads[0].tree_size}).", "info")
     return redirect(url_for("evidence.audit", case_id=case_id))

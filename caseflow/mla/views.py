@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from caseflow.auth.forms import ConfirmForm
 from caseflow.cases.services import case_for
 from caseflow.errors import AuthenticationError, CaseFlowError, ValidationError
-from caseflow.extensions import db_session
+from caseflow.extensions import db_session, rollback_unit, transactions
 from caseflow.mla import forms, services
 from caseflow.mla.legal_basis import instrument
 from caseflow.web import current_actor, now, origin, requires
@@ -60,7 +60,7 @@ def create(case_id: int):
                 **values,
             )
         except ValidationError as exc:
-            db_session().rollback()
+            rollback_unit()
             field_error(form, exc, "requested_state")
         else:
             flash(f"Request R-{req.number:02d} drafted.", "info")
@@ -91,7 +91,7 @@ def edit(request_id: int):
                 **_values(form),
             )
         except ValidationError as exc:
-            session.rollback()
+            rollback_unit()
             field_error(form, exc, "requested_state")
         else:
             flash("Request saved.", "info")
@@ -108,14 +108,14 @@ def _detail_context(request_id: int) -> dict[str, object]:
     annex_form = forms.AnnexForm()
     annex_form.evidence.choices = [
         SelectChoice(i.id, f"{i.reference} {i.description[:60]}")
-        for i in services.case_evidence_choices(session, case.id)
+        for i in services.case_evidence_choices(session, actor, case.id)
     ]
     # Annexes are named as the case names its exhibits, not by database id.
     annex_labels = {c.value: c.label for c in annex_form.evidence.choices}
     identifier_form = forms.IdentifierForm()
     identifier_form.entity.choices = [
         SelectChoice(e.id, f"{e.kind}: {e.value}")
-        for e in services.case_entity_choices(session, case.id)
+        for e in services.case_entity_choices(session, actor, case.id)
     ]
     basis_form = forms.BasisForm(code=req.legal_basis)
     export_form = forms.ExportForm(recipient=req.central_authority or req.holder_name)
@@ -166,7 +166,7 @@ def _attempt(request_id: int, form, action, success: str, anchor: str = ""):
     try:
         action(form)
     except (ValidationError, AuthenticationError) as exc:
-        db_session().rollback()
+        rollback_unit()
         flash(exc.message, "error")
     else:
         flash(success, "info")
@@ -335,7 +335,7 @@ def approve(request_id: int):
                 )
                 flash("Request returned to its author.", "info")
         except (ValidationError, AuthenticationError) as exc:
-            db_session().rollback()
+            rollback_unit()
             field_error(form, exc, "code")
         else:
             return _back(request_id)
@@ -352,17 +352,18 @@ def export(request_id: int):
         return _back(request_id, "#export")
     try:
         result = services.export_packet(
-            db_session(),
+            transactions(),
             current_actor(),
             request_id,
             recipient=form.recipient.data or "",
             signer=current_app.extensions["caseflow.packet_signer"],
+            ledger_signer=current_app.extensions["caseflow.ledger_signer"],
             store=current_app.extensions["caseflow.blobstore"],
             out_dir=_packets_dir(),
             now=now(),
         )
     except CaseFlowError as exc:
-        db_session().rollback()
+        rollback_unit()
         flash(exc.message, "error")
         return _back(request_id, "#export")
     flash(f"Packet exported (SHA-256 {result.sha256}).", "info")
@@ -449,7 +450,8 @@ def _case_requests(session, actor, case) -> dict[str, object]:
     return {
         "case": case,
         "requests": [
-            (services.reference(case, r), r) for r in services.case_requests(session, case.id)
+            (services.reference(case, r), r)
+            for r in services.case_requests(session, actor, case.id)
         ],
         "due": services.due_items(session, actor, now(), case_id=case.id),
     }

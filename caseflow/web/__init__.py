@@ -32,7 +32,7 @@ from caseflow import policy
 from caseflow.auth import services as auth_services
 from caseflow.auth.models import User
 from caseflow.errors import CaseFlowError
-from caseflow.extensions import db_session, login_manager
+from caseflow.extensions import db_session, login_manager, rollback_unit
 from caseflow.policy import PurposeRequired
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -204,7 +204,9 @@ def _handle_csrf(exc: CSRFError):
 
 
 def _handle_domain(exc: CaseFlowError):
-    """Domain errors that reach here (no form to show them in) become their HTTP status."""
+    """Domain errors that reach here (no form to show them in) become their HTTP status; the
+    use case that raised is rolled back, whatever the answer (a redirect too)."""
+    rollback_unit()
     if isinstance(exc, PurposeRequired) and not _wants_json():
         case_id = (request.view_args or {}).get("case_id")
         if case_id is not None:

@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from caseflow.errors import ValidationError
+from caseflow.errors import CaseFlowError
 
 
 def field_error(
-    form: Any, exc: ValidationError, default: str, aliases: Mapping[str, str] | None = None
+    form: Any, exc: CaseFlowError, default: str, aliases: Mapping[str, str] | None = None
 ) -> None:
-    """Show a service's ValidationError next to the field it names (`aliases` maps a
+    """Show a service's error next to the field it names (`aliases` maps a
     service's field name to the form's where they differ), else next to `default`."""
     name = (aliases or {}).get(exc.field or "", exc.field)
     target = getattr(form, name, None) if name else None

@@ -3,8 +3,6 @@ rules seen through JSON (normalization, field errors, masking, hits, one-transac
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 
 from caseflow.audit.models import AuditEvent
@@ -12,7 +10,7 @@ from caseflow.cases.models import Case
 from caseflow.entities.models import CaseEntity, Entity, Link
 from caseflow.entities.services import VICTIM_MASK
 from tests.api.helpers import add_entity, bearer, issue_token
-from tests.factories import add_member, make_case, make_user
+from tests.factories import add_member, make_case, make_evidence_item, make_request, make_user
 
 PURPOSE = {"X-CaseFlow-Purpose": "Quarterly review of victim safeguarding"}
 
@@ -283,31 +281,19 @@ def test_victims_are_masked_for_a_supervisor_reading_with_a_purpose(app, client,
 
 
 def test_evidence_items_and_requests_are_listed_with_hashes_and_references(app, client):
-    from caseflow.auth.models import User
-    from caseflow.auth.services import actor_for
-    from caseflow.evidence import services as evidence
-    from caseflow.extensions import db_session
-    from caseflow.mla import services as mla
-
     officer = make_user(app, "liaison")  # liaison officers prepare MLA requests
     case_id = make_case(app, officer).id
     digest = "ab" * 32
-    with app.app_context():
-        session = db_session()
-        actor = actor_for(session.get(User, officer.id))
-        now = app.config["CLOCK"]()
-        details = evidence.ItemDetails(
-            description="Screenshot archive held by the platform",
-            acquired_by="DC Example",
-            acquired_at=now - timedelta(hours=1),
-        )
-        evidence.register_item(
-            session, actor, case_id, kind="external", details=details, sha256=digest, now=now
-        )
-        mla.create_request(
-            session, actor, case_id, requested_state="TH", request_types=["subscriber-data"],
-            now=now,
-        )  # fmt: skip
+    make_evidence_item(
+        app,
+        officer,
+        case_id,
+        kind="external",
+        sha256=digest,
+        description="Screenshot archive held by the platform",
+        acquired_by="DC Example",
+    )
+    make_request(app, officer, case_id, complete=False)
     headers = bearer(issue_token(app, officer, scope="read"))
     items = client.get(f"/api/v1/cases/{case_id}/evidence", headers=headers).get_json()["items"]
     assert len(items) == 1

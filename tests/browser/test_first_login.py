@@ -10,14 +10,14 @@ import pyotp
 from caseflow.actor import Actor
 from caseflow.auth import services
 from tests.browser.conftest import axe_violations, screenshot
+from tests.factories import arrange
 
 
 def create_account(app, username="first.timer"):
-    with app.app_context():
-        from caseflow.extensions import db_session
-
-        _, password = services.create_user(
-            db_session(),
+    _, password = arrange(
+        app,
+        lambda session, now: services.create_user(
+            session,
             Actor.system("test"),
             username=username,
             display_name="First Timer",
@@ -25,9 +25,10 @@ def create_account(app, username="first.timer"):
             role="officer",
             organisation="Test Agency",
             settings=app.extensions["caseflow.auth"],
-            now=app.config["CLOCK"](),
-        )
-        return password
+            now=now,
+        ),
+    )
+    return password
 
 
 def test_a_new_officer_logs_in_for_the_first_time(page, live_app):
@@ -77,11 +78,10 @@ def test_login_works_with_the_keyboard_alone(page, live_app):
     from caseflow.demo import create_enrolled_user
 
     seed = pyotp.random_base32(32)
-    with live_app.app_context():
-        from caseflow.extensions import db_session
-
-        create_enrolled_user(
-            db_session(),
+    arrange(
+        live_app,
+        lambda session, now: create_enrolled_user(
+            session,
             live_app.extensions["caseflow.auth"],
             username="keys.only",
             display_name="Keys Only",
@@ -89,8 +89,9 @@ def test_login_works_with_the_keyboard_alone(page, live_app):
             organisation="Test Agency",
             password="keyboard only passphrase",
             seed=seed,
-            now=live_app.config["CLOCK"](),
-        )
+            now=now,
+        ),
+    )
     page.goto("/login")
     page.keyboard.press("Tab")  # skip link
     page.keyboard.press("Tab")  # brand link

@@ -29,6 +29,7 @@ PURPOSE_ENDPOINTS = {"cases.purpose"}
 
 def _foreign_case(app, owner) -> dict[str, int]:
     """A case with one object of each kind, owned by someone else; ids by URL argument name."""
+    colleague = make_user(app, "officer")
     with app.app_context():
         from caseflow.extensions import db_session
 
@@ -37,7 +38,6 @@ def _foreign_case(app, owner) -> dict[str, int]:
         now = app.config["CLOCK"]()
         case = make_case(session, owner, title="Foreign", now=now)
         task = case_services.add_task(session, actor, case.id, title="Task", now=now)
-        colleague = make_user(app, "officer")
         case_services.add_member(
             session, actor, case.id, username=colleague.username, role="analyst", now=now
         )
@@ -58,6 +58,7 @@ def _foreign_case(app, owner) -> dict[str, int]:
             now=now,
         )
         assert isinstance(session.get(CaseTask, task.id), CaseTask)
+        session.commit()
         return {
             "case_id": case.id,
             "task_id": task.id,

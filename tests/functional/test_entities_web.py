@@ -11,10 +11,9 @@ from sqlalchemy import event
 
 from caseflow.audit.models import AuditEvent
 from caseflow.auth.models import User
-from caseflow.auth.services import actor_for
 from caseflow.entities import services
 from caseflow.entities.models import CaseEntity, Entity, Link
-from tests.factories import make_case, make_user
+from tests.factories import actor_of, arrange, make_case, make_user
 from tests.helpers import csrf_token
 
 WALLET = "0x52908400098527886E0F7030069857D2E4169EE7"
@@ -26,14 +25,14 @@ def add_via_web(client, case_id, **data):
 
 
 def add_via_service(app, user, case_id, kind, value, **kw):
-    with app.app_context():
-        from caseflow.extensions import db_session
-
-        session = db_session()
-        actor = actor_for(session.get(User, user.id))
-        return services.add_entity(
-            session, actor, case_id, kind, value, now=app.config["CLOCK"](), **kw
-        ).entity.id
+    return arrange(
+        app,
+        lambda session, now: (
+            services.add_entity(
+                session, actor_of(session, user), case_id, kind, value, now=now, **kw
+            ).entity.id
+        ),
+    )
 
 
 def test_adding_a_phone_shows_its_page_and_audits_the_consultation(app, auth, client, db, officer):

@@ -74,6 +74,7 @@ def seeded(app, clock, liaison, supervisor):
             type="ASSOCIATED_WITH",
             now=clock(),
         )
+        session.commit()
         return {
             "case_id": case.id,
             "case_ref": case.reference,
@@ -346,6 +347,7 @@ def test_dashboard_shows_due_and_overdue_request_dates(
         services.mark_sent(
             session, actor_of(session, liaison), request_id, sent_to="US 24/7", now=clock()
         )
+        session.commit()
     clock.advance(days=85)  # past the day-75 reminder, 5 days before the day-90 expiry
     auth.login(liaison)
     page = client.get("/").get_data(as_text=True)

@@ -74,6 +74,7 @@ def test_eight_processes_appending_concurrently_make_one_valid_chain_and_tree(
         assert chain.ok and chain.entries == PROCESSES * APPENDS + 1
         seqs = session.scalars(sa.select(CustodyEvent.seq).order_by(CustodyEvent.seq)).all()
         assert seqs == list(range(1, PROCESSES * APPENDS + 2))
-        heads = ledger.verify_tree_heads(session, CustodyEvent, ledger.default_signer())
+        signer = app.extensions["caseflow.ledger_signer"]
+        heads = ledger.verify_tree_heads(session, CustodyEvent, signer)
         assert heads.ok, heads.problems
         assert heads.heads == PROCESSES * APPENDS // 50

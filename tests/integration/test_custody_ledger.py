@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ from caseflow.errors import ValidationError
 from caseflow.evidence import services
 from caseflow.evidence.models import CustodyEvent, EvidenceItem
 from caseflow.extensions import db_session
+from caseflow.uow import Transactions
 from exports.verify import (
     canonical_bytes,
     leaf_hash,
@@ -29,6 +31,11 @@ from exports.verify import (
     verify_inclusion,
 )
 from tests.factories import make_case, make_evidence_item
+
+
+def _signer():
+    """The app's tree-head key (the world fixture runs inside the app context)."""
+    return current_app.extensions["caseflow.ledger_signer"]
 
 
 @pytest.fixture
@@ -79,6 +86,7 @@ def test_custody_event_rules_give_clear_errors(world):
             _event(session, actor, item, now, **kwargs)
         session.rollback()
     disposed = _event(session, actor, item, now, action="disposed", purpose="court order")
+    session.commit()
     with pytest.raises(ValidationError, match="only corrections may follow"):
         _event(session, actor, item, now, action="accessed")
     session.rollback()
@@ -98,7 +106,8 @@ def test_custody_event_rules_give_clear_errors(world):
 @pytest.mark.parametrize("table", ["custody_events", "evidence_items", "ledger_tree_heads"])
 def test_database_refuses_update_and_delete_of_ledger_and_item_rows(world, table):
     session, _actor, *_, now = world
-    services.sign_checkpoints(session, Actor.system("test"), now)
+    services.sign_checkpoints(session, Actor.system("test"), now, signer=_signer())
+    session.commit()
     for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):  # noqa: S608
         with pytest.raises(sa.exc.DBAPIError, match="append-only"):
             session.execute(sa.text(statement))
@@ -110,7 +119,7 @@ def test_extract_proves_each_entry_in_a_freshly_signed_head(world):
     _event(session, actor, item, now, action="sealed", seal_ids="S-100", seal_condition="intact")
     _event(session, actor, phone, now, action="accessed")
     exported = services.record_export(session, actor, [item.id], "Example Authority (NL)", now)
-    result = services.custody_extract(session, [item.id], now)
+    result = services.custody_extract(session, actor, [item.id], now, signer=_signer())
     session.commit()
     assert [e.record["action"] for e in result.entries] == ["acquired", "sealed", "exported"]
     assert exported[0].to_custodian == "Example Authority (NL)"
@@ -129,7 +138,7 @@ def test_extract_proves_each_entry_in_a_freshly_signed_head(world):
 
 def test_consistency_proofs_link_successive_signed_heads(world):
     session, actor, _, item, _, _, now = world
-    signer = ledger.default_signer()
+    signer = _signer()
     first = ledger.sign_tree_head(session, CustodyEvent, signer, now)
     for n in range(5):
         _event(session, actor, item, now, action="accessed", purpose=f"review {n}")
@@ -157,7 +166,7 @@ def test_database_tampering_is_named_by_seq(world):
     for n in range(6):
         _event(session, actor, item if n % 2 else phone, now, action="accessed", purpose=f"p{n}")
     total = session.scalar(sa.select(sa.func.count()).select_from(CustodyEvent))
-    session.rollback()
+    session.commit()
     columns = {
         "location": "Room 101",
         "purpose": "altered",
@@ -261,7 +270,9 @@ def test_custody_gaps_find_stale_items_unreceived_transfers_and_unexplained_unse
     )
     _event(session, actor, phone, now, action="unsealed", seal_ids="S-7")
     later = now + timedelta(days=31)
-    gaps = {(g.reference, g.kind) for g in services.custody_gaps(session, case_id, now=later)}
+    gaps = {
+        (g.reference, g.kind) for g in services.custody_gaps(session, actor, case_id, now=later)
+    }
     assert gaps == {
         (item.reference, "stale"),
         (item.reference, "transfer-not-received"),
@@ -269,15 +280,17 @@ def test_custody_gaps_find_stale_items_unreceived_transfers_and_unexplained_unse
         (phone.reference, "unsealed-without-reason"),
     }
     _event(session, actor, item, now, action="received", to_custodian="Lab Example")
-    gaps = {(g.reference, g.kind) for g in services.custody_gaps(session, case_id, now=now)}
+    gaps = {(g.reference, g.kind) for g in services.custody_gaps(session, actor, case_id, now=now)}
     assert gaps == {(phone.reference, "unsealed-without-reason")}
     session.rollback()
 
 
 def test_recovery_quarantines_blobs_without_rows_and_keeps_evidence(world):
-    session, _, _, item, _, store, _ = world
+    session, _, _, item, _, store, now = world
     orphan = store.ingest(io.BytesIO(b"uploaded but never committed"), 10**6)
-    report = services.recover_store(session, store, min_age_seconds=0)
+    report = services.recover_store(
+        Transactions(session), Actor.system("test"), store, now=now, min_age_seconds=0
+    )
     assert report.orphans_quarantined == (orphan.sha256,)
     assert not store.exists(orphan.sha256) and store.exists(item.sha256)
     assert (store.root / "orphans" / orphan.sha256).exists()

@@ -7,11 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from caseflow import create_app
-from caseflow.auth.models import User
-from caseflow.auth.services import actor_for
 from caseflow.graphsync.models import OutboxRow
 from caseflow.graphsync.projector import backlog, drain
-from tests.factories import make_case, make_user
+from tests.factories import actor_of, arrange, make_case, make_user
 from tests.integration.neo4j_fixtures import SERVER, neo4j_sh
 
 pytestmark = pytest.mark.neo4j
@@ -106,33 +104,33 @@ def test_writes_succeed_while_neo4j_is_down_and_nothing_is_lost(graph_app, graph
 def add(app, user, case_id, kind, raw):
     from caseflow.entities import services as entities
 
-    with app.app_context():
-        from caseflow.extensions import db_session
-
-        session = db_session()
-        actor = actor_for(session.get(User, user.id))
-        return entities.add_entity(
-            session, actor, case_id, kind, raw, now=app.config["CLOCK"]()
-        ).entity.id
+    return arrange(
+        app,
+        lambda session, now: (
+            entities.add_entity(
+                session, actor_of(session, user), case_id, kind, raw, now=now
+            ).entity.id
+        ),
+    )
 
 
 def link(app, user, case_id, source_id, target_id, type_="CONTACTED"):
     from caseflow.entities import services as entities
 
-    with app.app_context():
-        from caseflow.extensions import db_session
-
-        session = db_session()
-        actor = actor_for(session.get(User, user.id))
-        return entities.link_entities(
-            session,
-            actor,
-            case_id,
-            source_id=source_id,
-            target_id=target_id,
-            type=type_,
-            now=app.config["CLOCK"](),
-        ).id
+    return arrange(
+        app,
+        lambda session, now: (
+            entities.link_entities(
+                session,
+                actor_of(session, user),
+                case_id,
+                source_id=source_id,
+                target_id=target_id,
+                type=type_,
+                now=now,
+            ).id
+        ),
+    )
 
 
 def test_the_graph_page_shows_my_entities_and_only_a_stub_for_a_hidden_case(graph_app, graph_store):

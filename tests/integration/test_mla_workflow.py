@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from caseflow import policy
+from caseflow import policy, uow
 from caseflow.audit.models import AuditEvent
 from caseflow.auth.services import Origin
 from caseflow.errors import (
@@ -47,6 +47,7 @@ def submitted(app, session, clock, liaison, supervisor):
     add_member(session, liaison, case.id, supervisor, now=clock())
     req = make_request(session, liaison, case.id, now=clock())
     services.submit_request(session, actor_of(session, liaison), req.id, now=clock())
+    session.commit()
     return req.id
 
 
@@ -76,7 +77,7 @@ def test_overriding_the_legal_basis_needs_a_reason(session, clock, liaison):
     with pytest.raises(ValidationError) as err:
         services.set_legal_basis(session, me, req.id, code="BILATERAL", reason="", now=clock())
     assert err.value.field == "override_reason"
-    session.rollback()
+    uow.rollback(session)
     services.set_legal_basis(
         session, me, req.id, code="BILATERAL", reason="UK-Thailand MLAT applies", now=clock()
     )
@@ -92,7 +93,7 @@ def test_an_unknown_field_name_is_refused_and_names_the_field(session, clock, li
         services.update_request(session, me, req.id, languge="fr", now=clock())
     assert err.value.field == "languge"
     assert "unknown field(s) languge" in err.value.message
-    session.rollback()
+    uow.rollback(session)
     with pytest.raises(ValidationError) as err:
         services.create_request(
             session,
@@ -104,7 +105,7 @@ def test_an_unknown_field_name_is_refused_and_names_the_field(session, clock, li
             now=clock(),
         )
     assert err.value.field == "author_id"
-    session.rollback()
+    uow.rollback(session)
     assert session.get(MlaRequest, req.id).language == "en"
 
 
@@ -128,7 +129,7 @@ def test_submission_is_refused_while_items_are_missing_and_names_them(session, c
         services.submit_request(session, actor_of(session, liaison), req.id, now=clock())
     assert "Use limitation (empty)" in err.value.message
     assert "Language of the request (empty)" in err.value.message
-    session.rollback()
+    uow.rollback(session)
     assert session.get(MlaRequest, req.id).status == "draft"
 
 
@@ -161,7 +162,7 @@ def test_approval_with_a_wrong_totp_code_is_refused(app, session, clock, submitt
     wrong = f"{(int(good) + 1) % 1_000_000:06d}"
     with pytest.raises(AuthenticationError):
         approve(app, session, supervisor, submitted, wrong, clock)
-    session.rollback()
+    uow.rollback(session)
     assert session.get(MlaRequest, submitted).status == "submitted"
 
 
@@ -174,9 +175,10 @@ def test_approval_with_a_replayed_totp_code_is_refused(
     # a second request of the same case, approved with the same (already used) code
     other = make_request(session, liaison, req.case_id, now=clock())
     services.submit_request(session, actor_of(session, liaison), other.id, now=clock())
+    session.commit()
     with pytest.raises(AuthenticationError, match="already used"):
         approve(app, session, supervisor, other.id, code, clock)
-    session.rollback()
+    uow.rollback(session)
     assert session.get(MlaRequest, other.id).status == "submitted"
     failures = session.scalars(
         sa.select(AuditEvent.action).where(AuditEvent.outcome == "failure")
@@ -237,9 +239,10 @@ def test_workflow_steps_are_audited_and_clocks_appear_when_sent(
     email = entity_services.add_entity(
         session, me, case.id, "email", "ads@example.com", now=clock()
     ).entity
+    session.commit()
     with pytest.raises(ValidationError):  # B29 needs a link to the offence for each identifier
         services.submit_request(session, me, req.id, now=clock())
-    session.rollback()
+    uow.rollback(session)
     services.add_identifier(
         session, me, req.id, email.id, relevance="Contact address in the ads.", now=clock()
     )

@@ -23,7 +23,7 @@ from caseflow.api import services as token_services
 from caseflow.api.v1.validation import validate_body
 from caseflow.auth import services as auth_services
 from caseflow.errors import AuthenticationError, PermissionDenied, ValidationError
-from caseflow.extensions import csrf, db_session, login_manager
+from caseflow.extensions import csrf, db_session, login_manager, rollback_unit
 from caseflow.web import now, origin
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -74,6 +74,7 @@ def _load_token_user(req) -> Any:
             request_id=g.get("request_id"),
         )
     except AuthenticationError:
+        rollback_unit()
         return None
     g.api_token = use
     return use.user

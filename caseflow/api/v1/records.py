@@ -26,7 +26,7 @@ from caseflow.mla import services as mla_services
 def list_evidence(actor: Actor, *, case_id: int, page: Page) -> dict[str, Any]:
     session = db_session()
     case = case_services.view_case(session, actor, case_id)  # access + consultation record
-    items = evidence_services.items_for_case(session, actor, case)
+    items = evidence_services.items_for_case(session, actor, case.id)
     return page_of([evidence_json(i) for i in items], page)
 
 
@@ -41,5 +41,5 @@ def list_evidence(actor: Actor, *, case_id: int, page: Page) -> dict[str, Any]:
 def list_requests(actor: Actor, *, case_id: int, page: Page) -> dict[str, Any]:
     session = db_session()
     case = case_services.view_case(session, actor, case_id)  # access + consultation record
-    requests = mla_services.case_requests(session, case.id)
+    requests = mla_services.case_requests(session, actor, case.id)
     return page_of([mla_request_json(mla_services.reference(case, r), r) for r in requests], page)

@@ -71,7 +71,7 @@ def ingest_ad(
     `posted_by` (a handle on the ad's platform, or platform:handle) gets a POSTED link to
     the ad; each confirmed identifier gets ad -CONTACT-> identifier (fact, confirmed).
     Anything invalid refuses the whole intake (ValidationError); nothing is half-created.
-    Audit: "ad.ingest" (collection) and "link.create" (combination) per link; one commit.
+    Audit: "ad.ingest" (collection) and "link.create" (combination) per link.
     """
     case, _ = case_access(session, actor, case_id, write=True)
     fields = dict(ad)
@@ -158,5 +158,4 @@ def ingest_ad(
             now=now,
             details={"type": item.type, "source_id": item.source_id, "target_id": item.target_id},
         )
-    session.commit()
     return AdResult(ad_entity, created, links)

@@ -60,7 +60,7 @@ def add_entity(
     Persons need a role (suspect, victim, witness, other); it belongs to the involvement.
     Adding what the case already holds changes nothing and says so (`already_in_case`).
     Side effects: outbox upsert_entity + add_membership, audit "entity.add" (collection) and
-    one "hit.shown" per cross-case hit returned; one commit.
+    one "hit.shown" per cross-case hit returned.
     Raises ValidationError naming the field and rule; NotFoundError / PermissionDenied.
     """
     case, access = case_access(session, actor, case_id, write=True)
@@ -85,7 +85,6 @@ def add_entity(
             details={"kind": kind, "created": created, "role": role, "source": source},
         )
     hits = _hits(session, actor, case, access, entity_id=entity.id, now=now)
-    session.commit()
     return AddResult(entity, ce, created, already, hits)
 
 
@@ -103,7 +102,7 @@ def list_case_entities(
     """One page of a case's entities, newest first; victims masked for non-members.
 
     Constant query count whatever the size of the case (a count and one joined select).
-    With `audit` (default) records "entity.list" (consultation) and commits; the case page
+    With `audit` (default) records "entity.list" (consultation); the case page
     passes False because its own "case.view" record covers it.
     """
     case, access = case_access(session, actor, case_id)
@@ -141,7 +140,6 @@ def list_case_entities(
             now=now,
             details={"page": page, **({"kind": kind} if kind else {})},
         )
-        session.commit()
     return result
 
 
@@ -150,7 +148,7 @@ def view_entity(
 ) -> EntityView:
     """An entity as seen in one case: its links there, sightings, and cross-case hits.
 
-    Audited "entity.view" (consultation) plus "hit.shown" per hit; one commit. Victim
+    Audited "entity.view" (consultation) plus "hit.shown" per hit. Victim
     details are masked for non-members; hits are for members only.
     """
     case, access = case_access(session, actor, case_id)
@@ -183,7 +181,6 @@ def view_entity(
         now=now,
     )
     hits = _hits(session, actor, case, access, entity_id=entity.id, now=now)
-    session.commit()
     return EntityView(
         case=case,
         entity=row,
@@ -201,7 +198,7 @@ def remove_entity(
     """Take an entity out of a case (the entity itself stays: other cases may hold it).
 
     Its links in this case are retracted. Outbox remove_membership and delete_link; audit
-    "entity.remove" (alteration); one commit.
+    "entity.remove" (alteration).
     """
     case, _ = case_access(session, actor, case_id, write=True)
     ce = _involvement(session, case, entity_id)
@@ -226,7 +223,6 @@ def remove_entity(
         object_id=entity_id,
         now=now,
     )
-    session.commit()
 
 
 def case_entity_choices(session: Session, actor: Actor, case_id: int) -> list[EntityRow]:

@@ -42,7 +42,7 @@ def import_csv(
 
     `progress(done, total)` is called while writing. Audit: one "entity.import"
     (collection) record with the counts (each involvement row carries who, when and source
-    "csv"); outbox rows per entity; one commit.
+    "csv"); outbox rows per entity.
     """
     case, _ = case_access(session, actor, case_id, write=True)
     errors: list[RowError] = []
@@ -57,7 +57,6 @@ def import_csv(
             continue
         good.append((normalized, role, (row.fields.get("note") or "").strip() or None))
     if errors and not skip_bad:
-        session.rollback()
         return ImportReport(0, errors, False, len(rows))
     new = 0
     for done, (normalized, role, note) in enumerate(good, 1):
@@ -84,5 +83,4 @@ def import_csv(
             "file": source_name,
         },
     )
-    session.commit()
     return ImportReport(len(good), errors, True, len(rows))

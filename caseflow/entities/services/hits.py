@@ -94,9 +94,8 @@ def cross_case_hits(
     Each hit gives only the other case's reference and its owner's name and contact.
     Persons, jurisdictions, service providers and anything involved as a victim (in any
     case) never produce hits. Members only. Each hit shown is audited "hit.shown"
-    (consultation); one commit. At most MAX_HITS_SHOWN hits.
+    (consultation). At most MAX_HITS_SHOWN hits.
     """
     case, access = case_access(session, actor, case_id)
     hits = _hits(session, actor, case, access, now=now)
-    session.commit()
     return hits

@@ -138,7 +138,7 @@ def link_entities(
     evidence item, confidence, fact or assessment).
 
     Linking is a combination in LED terms: audit "link.create" (combination); outbox
-    upsert_link; one commit.
+    upsert_link.
     """
     case, _ = case_access(session, actor, case_id, write=True)
     link = _new_link(
@@ -165,7 +165,6 @@ def link_entities(
         now=now,
         details={"type": link.type, "source_id": source_id, "target_id": target_id},
     )
-    session.commit()
     return link
 
 
@@ -185,7 +184,7 @@ def list_case_links(
     now: datetime | None = None,
 ) -> LinkPage:
     """One page of a case's links, active first then retracted, newest first; victims
-    masked for non-members. Audit "link.list" (consultation); one commit."""
+    masked for non-members. Audit "link.list" (consultation)."""
     case, access = case_access(session, actor, case_id)
     limit = max(1, min(limit, MAX_PER_PAGE))
     total = session.scalar(
@@ -210,14 +209,13 @@ def list_case_links(
         now=now,
         details={"offset": offset},
     )
-    session.commit()
     return LinkPage(rows, total or 0)
 
 
 def view_link(
     session: Session, actor: Actor, case_id: int, link_id: int, *, now: datetime | None = None
 ) -> tuple[Case, LinkRow, bool]:
-    """A link page: (case, link, read_only). Audit "link.view" (consultation); one commit."""
+    """A link page: (case, link, read_only). Audit "link.view" (consultation)."""
     case, access = case_access(session, actor, case_id)
     rows = _link_rows(
         session, case, Link.id == link_id, see_victims=policy.may_see_victim_details(access)
@@ -234,7 +232,6 @@ def view_link(
         object_id=link_id,
         now=now,
     )
-    session.commit()
     return case, rows[0], access is not policy.CaseAccess.READ_WRITE
 
 
@@ -243,7 +240,7 @@ def retract_link(
 ) -> Link:
     """Withdraw a link; it is kept with `retracted_at` set, never deleted.
 
-    Audit "link.retract" (alteration); outbox delete_link; one commit.
+    Audit "link.retract" (alteration); outbox delete_link.
     """
     case, _ = case_access(session, actor, case_id, write=True)
     link = session.get(Link, link_id)
@@ -262,5 +259,4 @@ def retract_link(
             object_id=link.id,
             now=now,
         )
-        session.commit()
     return link

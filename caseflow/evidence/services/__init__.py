@@ -21,11 +21,11 @@ from caseflow.evidence.services.custody import items_for_case as items_for_case
 from caseflow.evidence.services.custody import record_custody_event as record_custody_event
 from caseflow.evidence.services.custody import validate_custody_event as validate_custody_event
 from caseflow.evidence.services.export import CustodyExtractResult as CustodyExtractResult
+from caseflow.evidence.services.export import check_exportable as check_exportable
 from caseflow.evidence.services.export import custody_extract as custody_extract
 from caseflow.evidence.services.export import record_export as record_export
 from caseflow.evidence.services.export import sign_checkpoints as sign_checkpoints
 from caseflow.evidence.services.intake import ItemDetails as ItemDetails
-from caseflow.evidence.services.intake import check_upload_access as check_upload_access
 from caseflow.evidence.services.intake import register_item as register_item
 from caseflow.evidence.services.intake import safe_filename as safe_filename
 from caseflow.evidence.services.intake import upload_file as upload_file

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.actor import Actor
 from caseflow.cases.models import Case
+from caseflow.cases.services import case_for
 from caseflow.errors import ValidationError
 from caseflow.evidence.models import (
     CUSTODY_ACTIONS,
@@ -91,7 +92,7 @@ def record_custody_event(
     notes: str = "",
     corrects_event_id: str | None = None,
 ) -> CustodyEvent:
-    """Append a custody event for an item (members only), audited as alteration; commits.
+    """Append a custody event for an item (members only), audited as alteration.
 
     Nothing is ever edited: a correction is a new event whose `corrects_event_id` names the
     event it corrects. An observed SHA-256 that differs from the recorded one raises an
@@ -154,7 +155,6 @@ def record_custody_event(
         item,
         details={"reference": item.reference, "action": action, "seq": event.seq},
     )
-    session.commit()
     return event
 
 
@@ -183,12 +183,13 @@ def custody_for_item(session: Session, actor: Actor, item_id: int) -> ItemCustod
     )
     result = ItemCustody(item, case, tuple(_events(session, item.id)), tuple(alarms))
     _audit(session, actor, "evidence.view", "consultation", case.id, item)
-    session.commit()
     return result
 
 
-def items_for_case(session: Session, actor: Actor, case: Case) -> list[EvidenceItem]:
-    """A case's items in number order (the caller has checked access to `case`)."""
+def items_for_case(session: Session, actor: Actor, case_id: int) -> list[EvidenceItem]:
+    """A case's items in number order, for a reader of the case. No audit (the page or API
+    response that shows them records its own consultation)."""
+    case = case_for(session, actor, case_id)
     return list(
         session.scalars(
             sa.select(EvidenceItem)

@@ -29,6 +29,20 @@ from caseflow.evidence.services.custody import validate_custody_event
 from exports.model import CustodyEntryProof, CustodyExtract
 
 
+def check_exportable(
+    session: Session, actor: Actor, item_ids: Iterable[int], recipient: str, now: datetime
+) -> str:
+    """Refuse an export before anything is built: write access to each item's case, no
+    disposed item, a named recipient (returned cleaned). Writes nothing."""
+    recipient = _text(recipient, "Recipient", "recipient", 200, required=True)
+    for item_id in item_ids:
+        item = _item_in_case(session, actor, item_id, write=True)
+        validate_custody_event(
+            action="exported", ts_utc=now, now=now, earlier=_events(session, item.id)
+        )
+    return recipient
+
+
 def record_export(
     session: Session,
     actor: Actor,
@@ -38,20 +52,19 @@ def record_export(
     *,
     purpose: str = "",
     authority_ref: str = "",
+    notes: str = "",
 ) -> list[CustodyEvent]:
     """Append an "exported" custody event per item (released by the actor, received by
-    `recipient`) inside the caller's export transaction: flushed, NOT committed, and no audit
-    record (the caller audits the disclosure once for the whole packet). Needs write access
-    to each item's case; disposed items are refused."""
-    recipient = _text(recipient, "Recipient", "recipient", 200, required=True)
+    `recipient`) in the caller's unit of work, with no audit record (the caller audits the
+    disclosure once for the whole packet). Needs write access to each item's case; disposed
+    items are refused."""
+    ids = list(item_ids)
+    recipient = check_exportable(session, actor, ids, recipient, now)
     events = []
-    for item_id in item_ids:
+    for item_id in ids:
         item = _item_in_case(session, actor, item_id, write=True)
         case = session.get(Case, item.case_id)
         assert case is not None
-        validate_custody_event(
-            action="exported", ts_utc=now, now=now, earlier=_events(session, item.id)
-        )
         events.append(
             _append_event(
                 session,
@@ -66,6 +79,7 @@ def record_export(
                 purpose=purpose,
                 authority_ref=authority_ref,
                 observed_sha256=item.sha256,
+                notes=notes,
             )
         )
     return events
@@ -93,19 +107,22 @@ class CustodyExtractResult(NamedTuple):
 
 def custody_extract(
     session: Session,
+    actor: Actor,
     item_ids: Iterable[int],
     now: datetime,
     *,
-    signer: ledger.LedgerSigner | None = None,
+    signer: ledger.LedgerSigner,
     timestamper: ledger.Timestamper | None = None,
 ) -> CustodyExtractResult:
-    """Sign a fresh custody tree head (stored, not committed) and return every custody entry
-    of the items (ledger order) with its canonical record, entry hash and RFC 9162 inclusion
-    proof against that head. No access check: the caller has checked the items' cases."""
-    signer = signer or ledger.default_signer()
+    """Sign a fresh custody tree head with the installation's `signer` (stored in the
+    caller's unit of work) and return every custody entry of the items (ledger order) with
+    its canonical record, entry hash and RFC 9162 inclusion proof against that head. The
+    actor must be able to read each item's case."""
+    ids = list(item_ids)
+    for item_id in ids:
+        _item_in_case(session, actor, item_id, write=False)
     head = ledger.sign_tree_head(session, CustodyEvent, signer, now, timestamper=timestamper)
     tree = ledger.build_tree(session, CustodyEvent)
-    ids = list(item_ids)
     rows = session.scalars(
         sa.select(CustodyEvent)
         .where(CustodyEvent.item_id.in_(ids), CustodyEvent.seq <= head.tree_size)
@@ -134,13 +151,13 @@ def sign_checkpoints(
     actor: Actor,
     now: datetime,
     *,
-    signer: ledger.LedgerSigner | None = None,
+    signer: ledger.LedgerSigner,
     timestamper: ledger.Timestamper | None = None,
 ) -> list[ledger.LedgerTreeHead]:
-    """Sign the custody and the audit ledger's current heads (CLI, audit page); commits."""
+    """Sign the custody and the audit ledger's current heads with the installation's
+    `signer` (CLI, audit page); audited "ledger.checkpoint" (administration)."""
     if not actor.is_system:
         policy.require_permission(actor, "custody.audit")
-    signer = signer or ledger.default_signer()
     heads = [
         ledger.sign_tree_head(session, CustodyEvent, signer, now, timestamper=timestamper),
         ledger.sign_tree_head(session, AuditEvent, signer, now, timestamper=timestamper),
@@ -153,5 +170,4 @@ def sign_checkpoints(
         details={"custody_size": heads[0].tree_size, "audit_size": heads[1].tree_size},
         now=now,
     )
-    session.commit()
     return heads

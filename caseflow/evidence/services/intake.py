@@ -21,6 +21,7 @@ from caseflow.evidence.models import (
     EvidenceItem,
 )
 from caseflow.evidence.services.common import _append_event, _audit, _hex, _not_future, _text
+from caseflow.uow import Transactions
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
@@ -124,7 +125,7 @@ def register_item(
 ) -> EvidenceItem:
     """Register a physical item or an external reference (bytes held elsewhere, hashes
     recorded: SHA-256 required). Numbers it within the case, appends its "acquired" custody
-    event, audits collection, commits. Files go through upload_file instead."""
+    event, audits collection. Files go through upload_file instead."""
     if kind not in ITEM_KINDS or kind == "file":
         raise ValidationError("Kind: physical or external (upload files instead).", field="kind")
     case = case_for(session, actor, case_id, write=True)
@@ -149,7 +150,6 @@ def register_item(
         item,
         details={"reference": item.reference, "kind": kind},
     )
-    session.commit()
     return item
 
 
@@ -161,15 +161,8 @@ def safe_filename(name: str | None, fallback: str = "evidence.bin") -> str:
     return name[:200] or fallback
 
 
-def check_upload_access(session: Session, actor: Actor, case_id: int) -> None:
-    """Raise unless the actor may add evidence to the case; ends the read transaction so no
-    database lock is held while the bytes stream in."""
-    case_for(session, actor, case_id, write=True)
-    session.rollback()
-
-
 def upload_file(
-    session: Session,
+    tx: Transactions,
     actor: Actor,
     case_id: int,
     stream: BinaryIO,
@@ -183,13 +176,15 @@ def upload_file(
 ) -> EvidenceItem:
     """Stream a file into the content-addressed store and register it as an evidence item.
 
-    The bytes go to the store first (1 MiB chunks, SHA-256/SHA-1/MD5 in one pass, fsync,
-    atomic link; identical bytes are stored once) with no database transaction open; then the
-    item row, its "acquired" event (with the observed SHA-256) and the audit record commit
-    together. A crash in between leaves at most a blob without a row, which recover_store
-    quarantines. Over `max_bytes`: ValidationError, nothing stored.
+    Access is checked in a short read transaction; the bytes then go to the store (1 MiB
+    chunks, SHA-256/SHA-1/MD5 in one pass, fsync, atomic link; identical bytes are stored
+    once) with no database transaction open; then the item row, its "acquired" event (with
+    the observed SHA-256) and the audit record are written in the boundary's unit of work,
+    which commits them together. A crash in between leaves at most a blob without a row,
+    which recover_store quarantines. Over `max_bytes`: ValidationError, nothing stored.
     """
-    check_upload_access(session, actor, case_id)
+    with tx.read() as session:
+        case_for(session, actor, case_id, write=True)
     clean = _clean_details(details, now)
     try:
         blob = store.ingest(stream, max_bytes)
@@ -199,6 +194,7 @@ def upload_file(
         ) from exc
     if blob.size == 0:
         raise ValidationError("File: the upload is empty.", field="file")
+    session = tx.session
     case = case_for(session, actor, case_id, write=True)
     item = _create_item(
         session,
@@ -223,5 +219,4 @@ def upload_file(
         item,
         details={"reference": item.reference, "size": blob.size, "stored": blob.created},
     )
-    session.commit()
     return item

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from caseflow import uow
 from caseflow.actor import Actor
 from caseflow.cases.services import case_for
 from caseflow.errors import NotFoundError, ValidationError
@@ -25,6 +26,7 @@ from caseflow.evidence.services.common import (
     _raise_alarm,
     _text,
 )
+from caseflow.uow import Transactions
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class ServedFile:
 
 
 def _serve(
-    session: Session,
+    tx: Transactions,
     actor: Actor,
     item_id: int,
     store: BlobStore,
@@ -48,54 +50,61 @@ def _serve(
     how: str,
     purpose: str,
 ) -> ServedFile:
-    item = _item_in_case(session, actor, item_id, write=False)
-    if item.kind != "file" or not item.sha256:
-        raise NotFoundError("This evidence item has no file held by CaseFlow.")
-    events = _events(session, item.id)
-    session.rollback()  # no transaction (SQLite: no write lock) while re-hashing a large file
-    intact = store.verify(item.sha256)
-    case = case_for(session, actor, item.case_id, write=False)
+    with tx.read() as session:
+        item = _item_in_case(session, actor, item_id, write=False)
+        if item.kind != "file" or not item.sha256:
+            raise NotFoundError("This evidence item has no file held by CaseFlow.")
+        disposed = any(e.action == "disposed" for e in _events(session, item.id))
+        sha256, reference, case_id = item.sha256, item.reference, item.case_id
+    # No transaction (SQLite: no lock at all) while a large file is re-hashed.
+    intact = store.verify(sha256)
+    session = tx.session
+    case = case_for(session, actor, case_id, write=False)
     if not intact:
-        missing = not store.exists(item.sha256)
+        missing = not store.exists(sha256)
         kind = "blob-missing" if missing else "blob-mismatch"
-        _raise_alarm(
-            session,
-            case.id,
-            item,
-            kind,
-            f"{item.reference}: stored bytes {'missing' if missing else 'no longer match'} "
-            f"SHA-256 {item.sha256}",
-            actor.username,
-            now,
-        )
-        _audit(
-            session,
-            actor,
-            f"evidence.{how}",
-            "consultation",
-            case.id,
-            item,
-            outcome="failure",
-            details={"reference": item.reference, "alarm": kind},
-        )
-        session.commit()
+
+        def alarm(s: Session) -> None:
+            kept = s.get(EvidenceItem, item_id)
+            _raise_alarm(
+                s,
+                case_id,
+                kept,
+                kind,
+                f"{reference}: stored bytes {'missing' if missing else 'no longer match'} "
+                f"SHA-256 {sha256}",
+                actor.username,
+                now,
+            )
+            _audit(
+                s,
+                actor,
+                f"evidence.{how}",
+                "consultation",
+                case_id,
+                kept,
+                outcome="failure",
+                details={"reference": reference, "alarm": kind},
+            )
+
+        uow.after_rollback(session, alarm)
         raise IntegrityFailure(
-            f"{item.reference}: the stored file does not match its recorded SHA-256; it was "
+            f"{reference}: the stored file does not match its recorded SHA-256; it was "
             "not served and an integrity alarm was raised."
         )
-    action = "accessed"
-    if any(e.action == "disposed" for e in events):
+    if disposed:
         raise ValidationError("The item was disposed of; its file is no longer served.")
+    item = _item_in_case(session, actor, item_id, write=False)
     _append_event(
         session,
         actor,
         item,
         case,
-        action=action,
+        action="accessed",
         ts_utc=now,
         now=now,
         purpose=_text(purpose, "Purpose", "purpose", 2000),
-        observed_sha256=item.sha256,
+        observed_sha256=sha256,
         notes="opened in the browser" if how == "open" else "downloaded",
     )
     _audit(
@@ -105,16 +114,15 @@ def _serve(
         "consultation",
         case.id,
         item,
-        details={"reference": item.reference},
+        details={"reference": reference},
     )
-    session.commit()
     try:
-        chunks = store.iter_verified(item.sha256)
+        chunks = store.iter_verified(sha256)
     except BlobNotFound as exc:  # removed between the check and now
-        raise IntegrityFailure(f"{item.reference}: the stored file disappeared.") from exc
+        raise IntegrityFailure(f"{reference}: the stored file disappeared.") from exc
     return ServedFile(
         item=item,
-        filename=item.filename or f"{item.reference.replace('/', '_')}.bin",
+        filename=item.filename or f"{reference.replace('/', '_')}.bin",
         media_type=item.media_type or "application/octet-stream",
         size=item.size or 0,
         chunks=chunks,
@@ -122,16 +130,18 @@ def _serve(
 
 
 def open_file(
-    session: Session, actor: Actor, item_id: int, *, store: BlobStore, purpose: str, now: datetime
+    tx: Transactions, actor: Actor, item_id: int, *, store: BlobStore, purpose: str, now: datetime
 ) -> ServedFile:
-    """A member deliberately opens an item's file: re-hashed first, then an "accessed" custody
-    event and an audit record are committed before any byte is served. A mismatch refuses,
-    raises an integrity alarm on the case and audits the failure (IntegrityFailure)."""
-    return _serve(session, actor, item_id, store, now, how="open", purpose=purpose)
+    """A member deliberately opens an item's file: re-hashed first (outside any transaction),
+    then an "accessed" custody event and an audit record are written in the boundary's unit
+    of work, which commits them before any byte is served. A mismatch refuses, and raises an
+    integrity alarm on the case and audits the failure (kept after the rollback:
+    IntegrityFailure)."""
+    return _serve(tx, actor, item_id, store, now, how="open", purpose=purpose)
 
 
 def download(
-    session: Session, actor: Actor, item_id: int, *, store: BlobStore, purpose: str, now: datetime
+    tx: Transactions, actor: Actor, item_id: int, *, store: BlobStore, purpose: str, now: datetime
 ) -> ServedFile:
     """Like open_file, for a download served as an attachment (also an "accessed" event)."""
-    return _serve(session, actor, item_id, store, now, how="download", purpose=purpose)
+    return _serve(tx, actor, item_id, store, now, how="download", purpose=purpose)

@@ -10,10 +10,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from caseflow import ledger
+from caseflow import ledger, policy
 from caseflow.actor import Actor
 from caseflow.audit.services import record_event
 from caseflow.cases.models import Case
+from caseflow.cases.services import case_for
 from caseflow.evidence.blobstore import BlobStore
 from caseflow.evidence.models import (
     CustodyEvent,
@@ -21,6 +22,7 @@ from caseflow.evidence.models import (
     IntegrityAlarm,
 )
 from caseflow.evidence.services.common import _raise_alarm
+from caseflow.uow import Transactions
 from exports.merkle import MerkleTree
 from exports.model import CustodyEntryProof
 from exports.verify import canonical_bytes, leaf_hash, verify_inclusion
@@ -64,73 +66,86 @@ class CustodyReport:
 
 
 def verify_custody(
-    session: Session,
+    tx: Transactions,
+    actor: Actor,
     store: BlobStore,
     case_id: int | None = None,
     *,
-    actor: Actor | None = None,
-    signer: ledger.LedgerSigner | None = None,
+    signer: ledger.LedgerSigner,
     check_timestamp: Any = None,
     now: datetime,
 ) -> CustodyReport:
     """Recompute the custody ledger: every entry hash and chain link, the Merkle tree against
-    every stored signed head (signatures, consistency, RFC 3161 tokens when a checker is
-    given), each entry's links to its item, and re-hash every stored blob (of one case, or
-    all). Failures raise integrity alarms; the run is audited ("custody.verify", which the
-    audit page shows as "last verified") and committed."""
-    actor = actor or Actor.system("custody-verify")
-    signer = signer or ledger.default_signer()
-    chain = ledger.verify_chain(session, CustodyEvent)
-    tree = _tree_or_none(session)
-    heads = (
-        ledger.verify_tree_heads(
-            session, CustodyEvent, signer, tree=tree, check_timestamp=check_timestamp
+    every stored signed head (signatures with the installation's `signer` key, consistency,
+    RFC 3161 tokens when a checker is given), each entry's links to its item, and re-hash
+    every stored blob (of one case, or all).
+
+    The ledger is checked in a read transaction (no write lock), the blobs are re-hashed
+    outside any transaction, and only then are the integrity alarms and the audit record
+    ("custody.verify", which the audit page shows as "last verified") written, in the
+    boundary's unit of work. System, or custody.audit with access to the case.
+    """
+    if not actor.is_system:
+        policy.require_permission(actor, "custody.audit")
+    with tx.read() as session:
+        if case_id is not None and not actor.is_system:
+            case_for(session, actor, case_id)
+        chain = ledger.verify_chain(session, CustodyEvent)
+        tree = _tree_or_none(session)
+        heads = (
+            ledger.verify_tree_heads(
+                session, CustodyEvent, signer, tree=tree, check_timestamp=check_timestamp
+            )
+            if tree is not None
+            else ledger.HeadsReport("custody", 0, ("ledger rows unreadable",), 0, "")
         )
-        if tree is not None
-        else ledger.HeadsReport("custody", 0, ("ledger rows unreadable",), 0, "")
-    )
-    items_stmt = sa.select(EvidenceItem).order_by(EvidenceItem.id)
-    events_stmt = sa.select(CustodyEvent).order_by(CustodyEvent.seq)
-    if case_id is not None:
-        items_stmt = items_stmt.where(EvidenceItem.case_id == case_id)
-        events_stmt = events_stmt.where(CustodyEvent.case_id == case_id)
-    items = {item.id: item for item in session.scalars(items_stmt)}
-    cases = {c.id: c.reference for c in session.execute(sa.select(Case.id, Case.reference))}
-    link_problems = []
-    for event in session.scalars(events_stmt):
-        item = items.get(event.item_id)
-        if (
-            item is None
-            or event.exhibit_number != item.reference
-            or event.case_reference != cases.get(event.case_id)
-            or event.case_id != item.case_id
-            or event.evidence_sha256 != item.sha256
-        ):
-            link_problems.append(
-                f"custody entry seq {event.seq}: does not match evidence item "
-                f"{event.exhibit_number} (item row or entry altered)"
-            )
+        items_stmt = sa.select(EvidenceItem).order_by(EvidenceItem.id)
+        events_stmt = sa.select(CustodyEvent).order_by(CustodyEvent.seq)
+        if case_id is not None:
+            items_stmt = items_stmt.where(EvidenceItem.case_id == case_id)
+            events_stmt = events_stmt.where(CustodyEvent.case_id == case_id)
+        items = {item.id: item for item in session.scalars(items_stmt)}
+        cases = {c.id: c.reference for c in session.execute(sa.select(Case.id, Case.reference))}
+        link_problems = []
+        for event in session.scalars(events_stmt):
+            item = items.get(event.item_id)
+            if (
+                item is None
+                or event.exhibit_number != item.reference
+                or event.case_reference != cases.get(event.case_id)
+                or event.case_id != item.case_id
+                or event.evidence_sha256 != item.sha256
+            ):
+                link_problems.append(
+                    f"custody entry seq {event.seq}: does not match evidence item "
+                    f"{event.exhibit_number} (item row or entry altered)"
+                )
+        files = [
+            (i.id, i.case_id, i.reference, i.sha256)
+            for i in items.values()
+            if i.kind == "file" and i.sha256
+        ]
+    # Re-hashing every stored file is the slow part: no transaction is open meanwhile.
     blob_problems = []
-    checked = 0
-    for item in items.values():
-        if item.kind != "file" or not item.sha256:
+    alarms: list[tuple[int | None, int | None, str, str]] = []
+    for item_id, item_case, reference, sha256 in files:
+        if not store.exists(sha256):
+            reason = "missing"
+        elif not store.verify(sha256):
+            reason = "bytes no longer match the SHA-256"
+        else:
             continue
-        checked += 1
-        if not store.exists(item.sha256):
-            blob_problems.append(BlobProblem(item.reference, item.sha256, "missing"))
-        elif not store.verify(item.sha256):
-            blob_problems.append(
-                BlobProblem(item.reference, item.sha256, "bytes no longer match the SHA-256")
-            )
+        blob_problems.append(BlobProblem(reference, sha256, reason))
+        kind = "blob-missing" if reason == "missing" else "blob-mismatch"
+        alarms.append((item_case, item_id, kind, f"{reference}: {reason}"))
     report = CustodyReport(
-        case_id, chain, heads, tuple(link_problems), tuple(blob_problems), checked, now
+        case_id, chain, heads, tuple(link_problems), tuple(blob_problems), len(files), now
     )
-    for bad in blob_problems:
-        item = next(i for i in items.values() if i.reference == bad.reference)
-        kind = "blob-missing" if bad.reason == "missing" else "blob-mismatch"
-        _raise_alarm_once(session, item.case_id, item, kind, f"{item.reference}: {bad.reason}", now)
     if not (chain.ok and heads.ok and not link_problems):
-        _raise_alarm_once(session, case_id, None, "ledger-break", report.first_problem or "", now)
+        alarms.append((case_id, None, "ledger-break", report.first_problem or ""))
+    session = tx.session
+    for alarm_case, item_id, kind, detail in alarms:
+        _raise_alarm_once(session, alarm_case, item_id, kind, detail, now)
     record_event(
         session,
         actor,
@@ -141,10 +156,9 @@ def verify_custody(
         object_id=case_id,
         case_id=case_id,
         purpose=actor.purpose_for(case_id) if case_id else None,
-        details={"entries": chain.entries, "blobs": checked, "ok": report.ok},
+        details={"entries": chain.entries, "blobs": len(files), "ok": report.ok},
         now=now,
     )
-    session.commit()
     return report
 
 
@@ -158,7 +172,7 @@ def _tree_or_none(session: Session) -> MerkleTree | None:
 def _raise_alarm_once(
     session: Session,
     case_id: int | None,
-    item: EvidenceItem | None,
+    item_id: int | None,
     kind: str,
     detail: str,
     now: datetime,
@@ -168,12 +182,15 @@ def _raise_alarm_once(
             IntegrityAlarm.case_id.is_(None)
             if case_id is None
             else IntegrityAlarm.case_id == case_id,
-            IntegrityAlarm.item_id.is_(None) if item is None else IntegrityAlarm.item_id == item.id,
+            IntegrityAlarm.item_id.is_(None)
+            if item_id is None
+            else IntegrityAlarm.item_id == item_id,
             IntegrityAlarm.kind == kind,
             IntegrityAlarm.detail == detail,
         )
     )
     if exists is None:
+        item = session.get(EvidenceItem, item_id) if item_id is not None else None
         _raise_alarm(session, case_id, item, kind, detail, "custody-verify", now)
 
 

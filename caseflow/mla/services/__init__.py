@@ -23,10 +23,15 @@ from caseflow.mla.services.drafting import create_request as create_request
 from caseflow.mla.services.drafting import request_facts as request_facts
 from caseflow.mla.services.drafting import set_legal_basis as set_legal_basis
 from caseflow.mla.services.drafting import update_request as update_request
+from caseflow.mla.services.export import BuiltPacket as BuiltPacket
 from caseflow.mla.services.export import ExportResult as ExportResult
+from caseflow.mla.services.export import PreparedExport as PreparedExport
+from caseflow.mla.services.export import build_export as build_export
 from caseflow.mla.services.export import export_packet as export_packet
 from caseflow.mla.services.export import packet_file as packet_file
 from caseflow.mla.services.export import packet_path as packet_path
+from caseflow.mla.services.export import prepare_export as prepare_export
+from caseflow.mla.services.export import record_packet as record_packet
 from caseflow.mla.services.parts import EXCLUDED_IDENTIFIER_KINDS as EXCLUDED_IDENTIFIER_KINDS
 from caseflow.mla.services.parts import add_annex as add_annex
 from caseflow.mla.services.parts import add_identifier as add_identifier

@@ -98,7 +98,6 @@ def create_request(
     session.add(req)
     session.flush()
     _audit(session, actor, "request.create", "collection", req, details={"number": number})
-    session.commit()
     return req
 
 
@@ -182,7 +181,6 @@ def update_request(
     if changed:
         req.updated_at = now
         _audit(session, actor, "request.update", "alteration", req, details={"fields": changed})
-    session.commit()
     return req
 
 
@@ -228,7 +226,6 @@ def set_legal_basis(
             "override": bool(req.override_reason),
         },
     )
-    session.commit()
     return req
 
 

@@ -17,8 +17,12 @@ from caseflow.cases.models import Case
 from caseflow.errors import ConflictError, NotFoundError, ValidationError
 from caseflow.evidence import services as evidence_services
 from caseflow.evidence.blobstore import BlobStore
+from caseflow.ledger import LedgerSigner
+from caseflow.mla.models import MlaRequest
 from caseflow.mla.packet import packet_data
 from caseflow.mla.services.common import TRANSITIONS, _audit, _move, _prepare, reference
+from caseflow.uow import Transactions
+from exports.model import PacketData
 from exports.packet import build_packet
 from exports.signing import PdfSigner
 
@@ -36,25 +40,38 @@ def packet_path(out_dir: Path, sha256: str) -> Path:
     return Path(out_dir) / f"{sha256}.zip"
 
 
-def export_packet(
+@dataclass(frozen=True)
+class PreparedExport:
+    """What the build needs, read in the export's first short transaction: plain data only."""
+
+    request_id: int
+    reference: str
+    recipient: str
+    item_ids: tuple[int, ...]
+    data: PacketData
+
+
+@dataclass(frozen=True)
+class BuiltPacket:
+    path: Path
+    sha256: str
+    digest: str
+
+
+def prepare_export(
     session: Session,
     actor: Actor,
     request_id: int,
     *,
     recipient: str,
-    signer: PdfSigner,
+    ledger_signer: LedgerSigner,
     store: BlobStore,
-    out_dir: Path,
     now: datetime,
     include_files: bool = True,
-) -> ExportResult:
-    """Build the signed packet of an approved request into `out_dir/<sha256>.zip`.
-
-    In one transaction: an "exported" custody event per evidence annex (to `recipient`), a
-    freshly signed custody tree head proving those entries, and one audit record of category
-    disclosure naming the recipient, the requested state and the legal basis. If the build
-    fails nothing is recorded and no file is left behind.
-    """
+) -> PreparedExport:
+    """The export's first, short transaction: refuse early (status, recipient, disposed
+    items, access), sign a fresh custody tree head with the installation's `ledger_signer`
+    (the packet proves its custody entries against it) and read the packet's data."""
     req = _prepare(session, actor, request_id)
     if req.status not in TRANSITIONS["export"][0]:
         raise ConflictError(f"A request that is {req.status} cannot be exported.")
@@ -63,27 +80,25 @@ def export_packet(
         raise ValidationError("Recipient: name the authority the packet is for.", field="recipient")
     case = session.get(Case, req.case_id)
     assert case is not None
-    ref = reference(case, req)
-    item_ids = [a.evidence_item_id for a in req.annexes]
-    evidence_services.record_export(
-        session, actor, item_ids, recipient, now, purpose=f"MLA request {ref}", authority_ref=ref
-    )
-    extract = evidence_services.custody_extract(session, item_ids, now)
+    item_ids = tuple(a.evidence_item_id for a in req.annexes)
+    recipient = evidence_services.check_exportable(session, actor, item_ids, recipient, now)
+    extract = evidence_services.custody_extract(session, actor, item_ids, now, signer=ledger_signer)
     data = packet_data(
-        session,
-        req,
-        store=store,
-        custody=extract.to_packet(),
-        now=now,
-        include_files=include_files,
+        session, req, store=store, custody=extract.to_packet(), now=now, include_files=include_files
     )
+    return PreparedExport(req.id, reference(case, req), recipient, item_ids, data)
+
+
+def build_export(prepared: PreparedExport, signer: PdfSigner, out_dir: Path) -> BuiltPacket:
+    """Build the signed packet into `out_dir/<sha256>.zip` (temp file, fsync, rename; removed
+    on failure). Slow (it copies and hashes every annex): no transaction may be open."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".packet-", suffix=".zip", dir=out_dir)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w+b") as handle:
-            summary = build_packet(data, signer, handle)
+            summary = build_packet(prepared.data, signer, handle)
             handle.flush()
             os.fsync(handle.fileno())
             handle.seek(0)
@@ -92,12 +107,32 @@ def export_packet(
         os.replace(tmp, final)
     except BaseException:
         tmp.unlink(missing_ok=True)
-        session.rollback()
         raise
+    return BuiltPacket(final, sha, summary.digest)
+
+
+def record_packet(
+    session: Session, actor: Actor, prepared: PreparedExport, built: BuiltPacket, *, now: datetime
+) -> ExportResult:
+    """The export's last, short transaction: the request is exported with this packet, an
+    "exported" custody event per annex names the recipient and the packet's SHA-256, and one
+    audit record of category disclosure names the recipient, the requested state and the
+    legal basis. Re-checks the request: it may have been withdrawn during the build."""
+    req = _prepare(session, actor, prepared.request_id)
     _move(req, "export")
+    evidence_services.record_export(
+        session,
+        actor,
+        prepared.item_ids,
+        prepared.recipient,
+        now,
+        purpose=f"MLA request {prepared.reference}",
+        authority_ref=prepared.reference,
+        notes=f"packet SHA-256 {built.sha256}",
+    )
     req.exported_at = req.updated_at = now
-    req.packet_sha256 = sha
-    req.packet_digest = summary.digest
+    req.packet_sha256 = built.sha256
+    req.packet_digest = built.digest
     _audit(
         session,
         actor,
@@ -105,15 +140,72 @@ def export_packet(
         "disclosure",
         req,
         details={
-            "recipient": recipient,
+            "recipient": prepared.recipient,
             "requested_state": req.requested_state,
             "legal_basis": req.legal_basis,
-            "evidence_items": item_ids,
-            "packet_sha256": sha,
+            "evidence_items": list(prepared.item_ids),
+            "packet_sha256": built.sha256,
         },
     )
-    session.commit()
-    return ExportResult(final, sha, summary.digest)
+    return ExportResult(built.path, built.sha256, built.digest)
+
+
+def export_packet(
+    tx: Transactions,
+    actor: Actor,
+    request_id: int,
+    *,
+    recipient: str,
+    signer: PdfSigner,
+    ledger_signer: LedgerSigner,
+    store: BlobStore,
+    out_dir: Path,
+    now: datetime,
+    include_files: bool = True,
+) -> ExportResult:
+    """Export the signed packet of an approved request, in three steps so that no write
+    transaction is open while it is built (an annex may be gigabytes: other cases' custody
+    and audit writes must not wait for it):
+
+    1. a short write (`prepare_export`): checks, a freshly signed custody head, the data;
+    2. the build, with no transaction open (`build_export`);
+    3. a short write (`record_packet`): "exported" custody events, status, disclosure audit.
+
+    If the build or the last step fails, nothing but the signed head is left: no custody
+    event, no status change, no file; the failure is audited ("request.export", failure).
+    """
+    with tx.write() as session:
+        prepared = prepare_export(
+            session,
+            actor,
+            request_id,
+            recipient=recipient,
+            ledger_signer=ledger_signer,
+            store=store,
+            now=now,
+            include_files=include_files,
+        )
+    built = None
+    try:
+        built = build_export(prepared, signer, out_dir)
+        with tx.write() as session:
+            return record_packet(session, actor, prepared, built, now=now)
+    except BaseException as exc:
+        if built is not None:
+            built.path.unlink(missing_ok=True)
+        with tx.write() as session:
+            req = session.get(MlaRequest, request_id)
+            assert req is not None
+            _audit(
+                session,
+                actor,
+                "request.export",
+                "disclosure",
+                req,
+                outcome="failure",
+                details={"recipient": prepared.recipient, "error": type(exc).__name__},
+            )
+        raise
 
 
 def packet_file(session: Session, actor: Actor, request_id: int, *, out_dir: Path) -> Path:
@@ -132,5 +224,4 @@ def packet_file(session: Session, actor: Actor, request_id: int, *, out_dir: Pat
         req,
         details={"packet_sha256": req.packet_sha256},
     )
-    session.commit()
     return path

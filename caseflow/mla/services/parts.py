@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from caseflow.actor import Actor
+from caseflow.cases.services import case_for
 from caseflow.entities.models import CaseEntity, Entity, Observation
 from caseflow.errors import NotFoundError, ValidationError
 from caseflow.evidence.models import EvidenceItem
@@ -46,7 +47,6 @@ def add_offence(
     req.updated_at = now
     session.flush()
     _audit(session, actor, "request.offence_add", "alteration", req, details={"id": offence.id})
-    session.commit()
     return offence
 
 
@@ -85,7 +85,6 @@ def add_annex(
     req.updated_at = now
     session.flush()
     _audit(session, actor, "request.annex_add", "alteration", req, details={"item": item.id})
-    session.commit()
     return annex
 
 
@@ -104,26 +103,29 @@ def remove_annex(
     )
 
 
-def case_evidence_choices(session: Session, case_id: int) -> list[EvidenceItem]:
-    """Items of a case that can be annexed (files CaseFlow holds); caller checked access."""
+def case_evidence_choices(session: Session, actor: Actor, case_id: int) -> list[EvidenceItem]:
+    """Items of a case that can be annexed (files CaseFlow holds), for a reader of the case.
+    No audit (the request page that shows them records its own)."""
+    case = case_for(session, actor, case_id)
     return list(
         session.scalars(
             sa.select(EvidenceItem)
-            .where(EvidenceItem.case_id == case_id, EvidenceItem.kind == "file")
+            .where(EvidenceItem.case_id == case.id, EvidenceItem.kind == "file")
             .order_by(EvidenceItem.number)
         )
     )
 
 
-def case_entity_choices(session: Session, case_id: int) -> list[Entity]:
+def case_entity_choices(session: Session, actor: Actor, case_id: int) -> list[Entity]:
     """Entities of a case that can be named in a request (persons excluded: a request names
-    selectors, and victims must not travel); caller checked access."""
+    selectors, and victims must not travel), for a reader of the case. No audit."""
+    case = case_for(session, actor, case_id)
     return list(
         session.scalars(
             sa.select(Entity)
             .join(CaseEntity, CaseEntity.entity_id == Entity.id)
             .where(
-                CaseEntity.case_id == case_id,
+                CaseEntity.case_id == case.id,
                 CaseEntity.removed_at.is_(None),
                 Entity.kind.not_in(EXCLUDED_IDENTIFIER_KINDS),
             )
@@ -195,7 +197,6 @@ def add_identifier(
     _audit(
         session, actor, "request.identifier_add", "alteration", req, details={"entity": entity.id}
     )
-    session.commit()
     return row
 
 
@@ -239,4 +240,3 @@ def _remove_part(
     session.delete(row)
     req.updated_at = now
     _audit(session, actor, f"request.{part}_remove", "alteration", req, details=details(row))
-    session.commit()

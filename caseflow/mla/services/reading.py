@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from caseflow.actor import Actor
 from caseflow.cases.models import Case
-from caseflow.cases.services import member_case_ids
+from caseflow.cases.services import case_for, member_case_ids
 from caseflow.mla import clocks
 from caseflow.mla.models import (
     MlaRequest,
@@ -34,15 +34,16 @@ def view_request(session: Session, actor: Actor, request_id: int) -> MlaRequest:
         )
     ).one()
     _audit(session, actor, "request.view", "consultation", req)
-    session.commit()
     return req
 
 
-def case_requests(session: Session, case_id: int) -> list[MlaRequest]:
-    """Requests of a case the caller already may read (the case page checked access)."""
+def case_requests(session: Session, actor: Actor, case_id: int) -> list[MlaRequest]:
+    """The requests of a case, for a reader of the case. No audit (the case page that lists
+    them records its own consultation)."""
+    case = case_for(session, actor, case_id)
     return list(
         session.scalars(
-            sa.select(MlaRequest).where(MlaRequest.case_id == case_id).order_by(MlaRequest.number)
+            sa.select(MlaRequest).where(MlaRequest.case_id == case.id).order_by(MlaRequest.number)
         )
     )
 
@@ -78,9 +79,13 @@ def due_items(
     """Deadlines and reminders of running requests in the actor's cases, soonest first.
 
     Passed reminders drop off once a later date of the same clock is also past; deadlines
-    stay (as overdue) until the request is closed.
+    stay (as overdue) until the request is closed. With `case_id`, that case's only (for a
+    reader of the case).
     """
-    ids = member_case_ids(session, actor) if case_id is None else frozenset({case_id})
+    if case_id is None:
+        ids = member_case_ids(session, actor)
+    else:
+        ids = frozenset({case_for(session, actor, case_id).id})
     if not ids:
         return []
     rows = session.execute(

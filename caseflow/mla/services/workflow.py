@@ -40,7 +40,6 @@ def submit_request(
     req.submitted_at = req.updated_at = now
     req.return_reason = ""
     _audit(session, actor, "request.submit", "alteration", req, details={"basis": req.legal_basis})
-    session.commit()
     return req
 
 
@@ -68,7 +67,7 @@ def approve_request(
     """Four-eyes approval: a supervisor other than the author, re-entering a current TOTP code.
 
     The code goes through caseflow.auth.services.verify_totp, so a replayed or wrong code is
-    refused, counted towards lockout and audited (that failure is committed on its own).
+    refused, counted towards lockout and audited (kept after the rollback: caseflow.uow).
     """
     req, user = _approver(session, actor, request_id)
     if req.status != "submitted":
@@ -78,7 +77,6 @@ def approve_request(
     req.approver_id = user.id
     req.approved_at = req.updated_at = now
     _audit(session, actor, "request.approve", "alteration", req, details={"step_up": "totp"})
-    session.commit()
     return req
 
 
@@ -105,7 +103,6 @@ def return_request(
     req.return_reason = reason
     req.updated_at = now
     _audit(session, actor, "request.return", "alteration", req, details={"step_up": "totp"})
-    session.commit()
     return req
 
 
@@ -123,7 +120,6 @@ def mark_sent(
     _audit(
         session, actor, "request.send", "disclosure", req, details={"state": req.requested_state}
     )
-    session.commit()
     return req
 
 
@@ -141,7 +137,6 @@ def mark_acknowledged(
     req.acknowledged_at = req.updated_at = now
     req.foreign_reference = " ".join(foreign_reference.split())[:120]
     _audit(session, actor, "request.acknowledge", "alteration", req)
-    session.commit()
     return req
 
 
@@ -154,7 +149,6 @@ def record_extension(
         raise ConflictError("Only a sent request's preservation can be extended.")
     req.extended_at = req.updated_at = now
     _audit(session, actor, "request.extend", "alteration", req)
-    session.commit()
     return req
 
 
@@ -169,5 +163,4 @@ def close_request(
     req.closed_at = req.updated_at = now
     req.outcome_note = note.strip()
     _audit(session, actor, f"request.{outcome}", "alteration", req)
-    session.commit()
     return req
