@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 Writer = Callable[[Session], Any]
 
-_REFUSALS = "caseflow.uow.refusals"  # written after a rollback, or inside the commit
+_REFUSALS = "caseflow.uow.refusals"  # written after the rollback of the unit
 _DURABLE = "caseflow.uow.durable"  # written already; written again after a rollback
 _READ_ONLY = "caseflow.uow.read_only"
 

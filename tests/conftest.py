@@ -10,7 +10,7 @@ from caseflow import create_app
 from caseflow.db import make_engine, make_sessionmaker
 from tests.dbs import BACKENDS, PG_URL, PostgresTemplates, SqliteTemplates
 from tests.factories import make_user
-from tests.helpers import FakeClock, csrf_token, form_inputs, totp_now
+from tests.helpers import FakeClock, app_config, csrf_token, form_inputs, totp_now
 
 BROWSER_TESTS = Path(__file__).parent / "browser"
 
@@ -53,20 +53,7 @@ def clock():
 
 @pytest.fixture
 def app(database_url, tmp_path, clock):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATA_DIR": str(tmp_path / "data"),
-            "SECRET_KEY": "test-secret-key-0123456789abcdefghijklmnop",
-            "TOTP_KEY": "test-totp-key-0123456789abcdefghijklmnopqr",
-            "PASSWORD_HASH_PROFILE": "test",
-            "CLOCK": clock,
-            "GRAPH_SYNC": "off",
-            "NEO4J_PASSWORD": None,
-        }
-    )
+    app = create_app(app_config(database_url, tmp_path, CLOCK=clock))
     yield app
     app.extensions["caseflow.engine"].dispose()
 

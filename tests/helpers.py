@@ -8,6 +8,23 @@ from html.parser import HTMLParser
 import pyotp
 
 
+def app_config(database_url: str, folder, **overrides: object) -> dict[str, object]:
+    """The settings a test app gets: its database, an instance and data folder of its own,
+    fixed test secrets, fast password hashing, no graph projection (overrides on top)."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(folder / "instance"),
+        "DATA_DIR": str(folder / "data"),
+        "SECRET_KEY": "test-secret-key-0123456789abcdefghijklmnop",
+        "TOTP_KEY": "test-totp-key-0123456789abcdefghijklmnopqr",
+        "PASSWORD_HASH_PROFILE": "test",
+        "GRAPH_SYNC": "off",
+        "NEO4J_PASSWORD": None,
+        **overrides,
+    }
+
+
 class FakeClock:
     """The app's clock in tests: starts at a fixed time, moves only when told."""
 

@@ -18,6 +18,8 @@ from werkzeug.serving import make_server
 
 from caseflow import create_app
 from caseflow.clock import utcnow
+from tests.factories import arrange
+from tests.helpers import app_config
 
 CHROMIUM = os.environ.get("CASEFLOW_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,19 +50,7 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture
 def live_app(database_url, tmp_path):
     """The app on a real server in a thread, on a free loopback port, with the real clock."""
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATA_DIR": str(tmp_path / "data"),
-            "SECRET_KEY": "browser-secret-key-0123456789abcdefghijklmn",
-            "TOTP_KEY": "browser-totp-key-0123456789abcdefghijklmnop",
-            "PASSWORD_HASH_PROFILE": "test",
-            "CLOCK": utcnow,
-            "GRAPH_SYNC": "off",
-            "NEO4J_PASSWORD": None,
-        }
-    )
+    app = create_app(app_config(database_url, tmp_path, TESTING=False, CLOCK=utcnow))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -119,11 +109,10 @@ def enrol(app, username: str, role: str, display_name: str | None = None) -> str
     from caseflow.demo import create_enrolled_user
 
     seed = pyotp.random_base32(32)
-    with app.app_context():
-        from caseflow.extensions import db_session
-
-        create_enrolled_user(
-            db_session(),
+    arrange(
+        app,
+        lambda session, now: create_enrolled_user(
+            session,
             app.extensions["caseflow.auth"],
             username=username,
             display_name=display_name or username.replace(".", " ").title(),
@@ -131,8 +120,9 @@ def enrol(app, username: str, role: str, display_name: str | None = None) -> str
             organisation="Test Agency",
             password=f"{username} passphrase",
             seed=seed,
-            now=app.config["CLOCK"](),
-        )
+            now=now,
+        ),
+    )
     return seed
 
 

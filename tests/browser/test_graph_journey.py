@@ -14,6 +14,7 @@ from caseflow.clock import utcnow
 from caseflow.entities import services as entity_services
 from tests.browser.conftest import axe_violations, enrol, login, screenshot
 from tests.factories import actor_of, arrange, make_case
+from tests.helpers import app_config
 from tests.integration.neo4j_fixtures import SERVER, graph_store, neo4j_driver, neo4j_store
 
 __all__ = ["graph_store", "neo4j_driver", "neo4j_store"]
@@ -25,19 +26,16 @@ pytestmark = pytest.mark.neo4j
 def live_app(database_url, tmp_path, graph_store):
     """The live app of conftest.py, projecting every commit into the suite's Neo4j at once."""
     app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATA_DIR": str(tmp_path / "data"),
-            "SECRET_KEY": "browser-secret-key-0123456789abcdefghijklmn",
-            "TOTP_KEY": "browser-totp-key-0123456789abcdefghijklmnop",
-            "PASSWORD_HASH_PROFILE": "test",
-            "CLOCK": utcnow,
-            "GRAPH_SYNC": "inline",
-            "NEO4J_URI": SERVER["uri"],
-            "NEO4J_USER": SERVER["user"],
-            "NEO4J_PASSWORD": SERVER["password"],
-        }
+        app_config(
+            database_url,
+            tmp_path,
+            TESTING=False,
+            CLOCK=utcnow,
+            GRAPH_SYNC="inline",
+            NEO4J_URI=SERVER["uri"],
+            NEO4J_USER=SERVER["user"],
+            NEO4J_PASSWORD=SERVER["password"],
+        )
     )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

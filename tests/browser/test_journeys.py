@@ -24,6 +24,7 @@ from tests.factories import (
     arrange,
     make_case,
     make_evidence_item,
+    make_request,
 )
 
 PHONE = "+44 7700 900123"
@@ -275,32 +276,16 @@ def fill_by_keyboard(page) -> list[str]:
 
 
 def submitted_request(app, author, case_id, item_id, entity_id):
+    request_id = make_request(app, author, case_id).id
+
     def go(session, now):
         me = actor_of(session, author)
-        req = mla_services.create_request(
-            session,
-            me,
-            case_id,
-            requested_state="TH",
-            request_types=["subscriber-data"],
-            now=now,
-            **COMPLETE_FIELDS,
-        )
-        mla_services.add_offence(
-            session,
-            me,
-            req.id,
-            name="Trafficking in children",
-            provision="s. 2 Modern Slavery Act 2015",
-            maximum_penalty="life imprisonment",
-            now=now,
-        )
         mla_services.add_identifier(
-            session, me, req.id, entity_id, relevance="Contact address in the ads.", now=now
+            session, me, request_id, entity_id, relevance="Contact address in the ads.", now=now
         )
-        mla_services.add_annex(session, me, req.id, item_id, now=now)
-        mla_services.submit_request(session, me, req.id, now=now)
-        return req.id
+        mla_services.add_annex(session, me, request_id, item_id, now=now)
+        mla_services.submit_request(session, me, request_id, now=now)
+        return request_id
 
     return arrange(app, go)
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from caseflow import create_app
 from caseflow.ledger import LedgerTreeHead
 from tests.factories import make_case, make_user
-from tests.helpers import csrf_token
+from tests.helpers import app_config, csrf_token
 
 
 def test_two_apps_in_one_process_sign_with_their_own_keys(
@@ -16,17 +16,12 @@ def test_two_apps_in_one_process_sign_with_their_own_keys(
 ):
     mine = app.extensions["caseflow.ledger_signer"]
     other = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path / "other-instance"),
-            "DATA_DIR": str(tmp_path / "other-data"),
-            "SECRET_KEY": "other-secret-key-0123456789abcdefghijklmno",
-            "TOTP_KEY": "other-totp-key-0123456789abcdefghijklmnopq",
-            "PASSWORD_HASH_PROFILE": "test",
-            "GRAPH_SYNC": "off",
-            "NEO4J_PASSWORD": None,
-        }
+        app_config(
+            database_url,
+            tmp_path / "other",
+            SECRET_KEY="other-secret-key-0123456789abcdefghijklmno",
+            TOTP_KEY="other-totp-key-0123456789abcdefghijklmnopq",
+        )
     )
     try:
         theirs = other.extensions["caseflow.ledger_signer"]
