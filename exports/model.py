@@ -16,33 +16,71 @@ Urgency = Literal["normal", "urgent", "emergency"]
 
 @dataclass(frozen=True)
 class Instrument:
-    """The legal instrument a request is made under (e.g. code "EIO", "BUDAPEST-31")."""
+    """The instrument the document is drawn up under. `code` picks the document layout
+    (exports.documents.DOCUMENTS); `legal_basis` is the basis as the officer stated it
+    (treaty and articles), printed as written."""
 
     code: str
     label: str
-    explanation: str
+    legal_basis: str
 
 
 @dataclass(frozen=True)
 class Authority:
-    """The requesting authority, with the contacts a foreign authority needs around the clock."""
+    """An authority as it appears on a form: the issuing or validating authority."""
 
     name: str
-    address: str
-    contact_person: str
+    kind: str = ""  # judge, court, investigating judge, prosecutor, other competent authority
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    file_reference: str = ""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who the recipient calls about the request, around the clock, and in which time zone."""
+
+    person: str
     phone: str
     email: str
     contact_24_7: str
     time_zone: str
+    languages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SignatureBlock:
+    """The block an authority signs: name, post, date, place and seal. Empty values print as
+    blank lines to be completed by hand (a wet-signature form)."""
+
+    name: str = ""
+    post: str = ""
+    date: date | None = None
+    place: str = ""
+    seal: str = ""
 
 
 @dataclass(frozen=True)
 class RequestedState:
-    """The requested state (ISO 3166-1 alpha-2 code and name) and its central authority."""
+    """The requested (executing) state, its receiving authority and the languages it accepts
+    for this instrument (empty when not known)."""
 
     code: str
     name: str
     central_authority: str
+    accepted_languages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """Who must execute: a service provider (with its designated establishment or legal
+    representative), a bank, or another holder."""
+
+    name: str
+    kind: str = ""
+    address: str = ""
+    establishment: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,6 +88,19 @@ class Offence:
     name: str
     statutory_provision: str
     maximum_penalty: str
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person concerned, only as far as the officer stated: role (suspect, victim, witness,
+    third party) and the details known."""
+
+    role: str
+    name: str
+    date_of_birth: str = ""
+    nationality: str = ""
+    address: str = ""
+    other: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,39 +125,61 @@ class TimeRange:
 
 
 @dataclass(frozen=True)
-class Signatory:
-    """An author or approver of the request, with the date they signed it off."""
+class Deadline:
+    """A time limit computed by the app from its clocks: what is due, the rule, and the UTC
+    instant when the clock runs from the date of issue (None when it starts on receipt and
+    only the rule can be printed)."""
 
-    name: str
-    role: str
-    date: date
+    label: str
+    rule: str
+    due_at: datetime | None = None
+
+
+Stated = bool | None  # True/False as the officer answered; None: nobody said, never printed
 
 
 @dataclass(frozen=True)
 class RequestDoc:
-    """The request itself. `sections` are (heading, body) pairs in the order the instrument
-    expects; the PDF prints them in that order after the fixed cover facts."""
+    """The document as the recipient reads it: only what someone stated, nothing the app
+    inferred. Empty strings, empty tuples and None mean "not stated" and print nothing (or a
+    blank field on a form)."""
 
     reference: str
     case_reference: str
-    request_types: tuple[str, ...]
     instrument: Instrument
-    requesting_authority: Authority
+    issuing_state: str
+    issuing_authority: Authority
+    contact: Contact
     requested_state: RequestedState
     urgency: Urgency
-    urgency_reason: str
-    deadline: date | None
     language: str
-    summary_of_facts: str
-    offences: tuple[Offence, ...]
-    identifiers: tuple[Identifier, ...]
-    time_range: TimeRange | None
-    necessity: str
-    confidentiality: str
-    earlier_requests: tuple[str, ...]
-    sections: tuple[tuple[str, str], ...]
-    author: Signatory
-    approver: Signatory | None
+    issued_on: date
+    issuer: SignatureBlock = SignatureBlock()
+    validating_authority: Authority | None = None
+    validator: SignatureBlock | None = None
+    addressee: Addressee | None = None
+    measures: tuple[str, ...] = ()  # keys of exports.documents.MEASURE_LABELS
+    assistance: str = ""  # the assistance sought, in the officer's words
+    data_categories: tuple[str, ...] = ()  # keys of exports.documents.CATEGORY_LABELS
+    urgency_reason: str = ""
+    deadlines: tuple[Deadline, ...] = ()
+    proceedings: str = ""
+    summary_of_facts: str = ""
+    offences: tuple[Offence, ...] = ()
+    persons: tuple[Person, ...] = ()
+    identifiers: tuple[Identifier, ...] = ()
+    time_range: TimeRange | None = None
+    necessity: str = ""
+    confidentiality: str = ""
+    use_limits: str = ""
+    earlier_requests: tuple[str, ...] = ()
+    formalities: str = ""
+    legal_remedies: str = ""
+    immunities: str = ""
+    transnational_organised_group: Stated = None
+    child_exploitation: Stated = None
+    production_to_follow: Stated = None
+    enforcing_state_notified: Stated = None
 
 
 @dataclass(frozen=True)

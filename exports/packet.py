@@ -7,6 +7,7 @@ Format and the packet digest are documented in docs/packet-format.md.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import importlib.resources
 import io
@@ -29,7 +30,7 @@ from exports.signing import PdfSigner, sign_pdf
 from exports.verify import canonical_bytes
 
 CHUNK = 1 << 20
-REQUEST_SCHEMA = "caseflow.request/1"
+REQUEST_SCHEMA = "caseflow.request/2"
 MANIFEST_SCHEMA = "caseflow.manifest/1"
 CUSTODY_SCHEMA = "caseflow.custody/1"
 DIGEST_SCHEMA = "caseflow.packet-digest/1"
@@ -91,72 +92,25 @@ def _rfc3339(value: datetime | date | None) -> str | None:
 
 
 def request_json(data: PacketData) -> dict[str, Any]:
-    """The request as JSON (schema caseflow.request/1, see docs/packet-format.md)."""
-    r = data.request
-    a = r.requesting_authority
-
-    def signatory(s: Any) -> dict[str, Any] | None:
-        return None if s is None else {"name": s.name, "role": s.role, "date": _rfc3339(s.date)}
-
+    """The request as JSON (schema caseflow.request/2, see docs/packet-format.md): every field
+    of the document as stated, nothing more."""
     return {
         "schema": REQUEST_SCHEMA,
-        "reference": r.reference,
-        "case_reference": r.case_reference,
+        **_plain(data.request),
         "generated_at": _rfc3339(data.generated_at),
-        "request_types": list(r.request_types),
-        "instrument": {
-            "code": r.instrument.code,
-            "label": r.instrument.label,
-            "explanation": r.instrument.explanation,
-        },
-        "requesting_authority": {
-            "name": a.name,
-            "address": a.address,
-            "contact_person": a.contact_person,
-            "phone": a.phone,
-            "email": a.email,
-            "contact_24_7": a.contact_24_7,
-            "time_zone": a.time_zone,
-        },
-        "requested_state": {
-            "code": r.requested_state.code,
-            "name": r.requested_state.name,
-            "central_authority": r.requested_state.central_authority,
-        },
-        "urgency": r.urgency,
-        "urgency_reason": r.urgency_reason,
-        "deadline": _rfc3339(r.deadline),
-        "language": r.language,
-        "summary_of_facts": r.summary_of_facts,
-        "offences": [
-            {
-                "name": o.name,
-                "statutory_provision": o.statutory_provision,
-                "maximum_penalty": o.maximum_penalty,
-            }
-            for o in r.offences
-        ],
-        "identifiers": [
-            {
-                "kind": i.kind,
-                "value": i.value,
-                "observed_at": _rfc3339(i.observed_at),
-                "port": i.port,
-                "relevance": i.relevance,
-            }
-            for i in r.identifiers
-        ],
-        "time_range": None
-        if r.time_range is None
-        else {"start": _rfc3339(r.time_range.start), "end": _rfc3339(r.time_range.end)},
-        "necessity": r.necessity,
-        "confidentiality": r.confidentiality,
-        "earlier_requests": list(r.earlier_requests),
-        "sections": [{"heading": h, "body": b} for h, b in r.sections],
-        "author": signatory(r.author),
-        "approver": signatory(r.approver),
         "evidence": [_evidence_json(e, data.include_files) for e in data.evidence],
     }
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses as objects, tuples as arrays, datetimes as RFC 3339 UTC, dates ISO 8601."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime | date):
+        return _rfc3339(value)
+    return value
 
 
 def _evidence_json(item: EvidenceAnnex, included: bool) -> dict[str, Any]:

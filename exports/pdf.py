@@ -1,7 +1,10 @@
 """The request PDF of an MLA packet (reportlab platypus), unsigned; `signing` signs it.
 
-Every user string is escaped before it reaches Paragraph markup; table cells are plain strings
-(never parsed as markup). reportlab's URL and host trust is locked down at import.
+This module owns the page furniture, the form primitives (section bands, fields, tick-boxes,
+signature blocks) and the annexes; `exports.documents` owns each instrument's sections. Every
+user string goes through `Writer.para`/`Writer.cell`: escaped before it reaches Paragraph markup,
+drawn in the font of its script (`exports.fonts`), never cut without an ellipsis and the full
+value elsewhere. reportlab's URL and host trust is locked down at import.
 """
 
 from __future__ import annotations
@@ -9,17 +12,17 @@ from __future__ import annotations
 import functools
 import io
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.graphics.shapes import Circle, Drawing, Line, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -36,12 +39,17 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from exports.model import EvidenceAnnex, LinkChart, PacketData, RequestDoc
+from exports.fonts import FontSet, default_fonts
+from exports.model import EvidenceAnnex, LinkChart, PacketData, RequestDoc, SignatureBlock
 
 MARKING = "CONFIDENTIAL \u2013 LAW ENFORCEMENT"
+DOCUMENT_LANGUAGE = "en"
 _PAGE_COUNT_FORM = "cfPageCount"
 _MARGIN = 15 * mm
 _WIDTH = A4[0] - 2 * _MARGIN
+CONTENT_WIDTH = _WIDTH
+_CELL_PAD = 2.5  # left and right padding of every table cell (points)
+TIMESTAMP_SAMPLE = "0000-00-00T00:00:00Z"
 
 
 def lock_down_reportlab() -> None:
@@ -58,320 +66,474 @@ def lock_down_reportlab() -> None:
 lock_down_reportlab()
 
 
-def esc(value: object) -> str:
-    """Escape any value for reportlab Paragraph markup; newlines become line breaks."""
-    return escape("" if value is None else str(value)).replace("\n", "<br/>")
-
-
-def _fmt_dt(value: datetime | date | None) -> str:
-    """RFC 3339 UTC for aware datetimes (the packet's convention), ISO 8601 otherwise."""
+def fmt_dt(value: datetime | date | None) -> str:
+    """RFC 3339 UTC for aware datetimes (the packet's convention), ISO 8601 dates; "" for None."""
     if value is None:
-        return "\u2014"
+        return ""
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return value.isoformat()
 
 
-class _Styles:
-    def __init__(self) -> None:
-        base = getSampleStyleSheet()
-        self.title = ParagraphStyle("cfTitle", parent=base["Title"], fontSize=16, leading=20)
-        self.h1 = ParagraphStyle("cfH1", parent=base["Heading1"], fontSize=13, leading=16)
-        self.h2 = ParagraphStyle("cfH2", parent=base["Heading2"], fontSize=10.5, leading=13)
-        self.body = ParagraphStyle("cfBody", parent=base["BodyText"], fontSize=9, leading=11.5)
-        self.small = ParagraphStyle("cfSmall", parent=self.body, fontSize=7.5, leading=9)
+def ellipsize(text: str, width: float, font: str, size: float) -> str:
+    """`text` if it fits `width`, else its start and its end around an ellipsis, so the end
+    that tells two values apart (`…/annonce/48213`) is kept."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    keep_tail = max(1, len(text) // 2)
+    head = max(0, len(text) - keep_tail)
+    # Shrink the head first, then the tail, until it fits.
+    while head > 0 and stringWidth(text[:head] + "\u2026" + text[-keep_tail:], font, size) > width:
+        head -= 1
+    while keep_tail > 1 and stringWidth("\u2026" + text[-keep_tail:], font, size) > width:
+        keep_tail -= 1
+    return text[:head] + "\u2026" + text[-keep_tail:]
+
+
+def hard_wrap(text: str, width: float, font: str, size: float) -> str:
+    """Break plain text into lines no wider than `width` (words first, then characters for a
+    token longer than a line), so a cell never spills into its neighbour."""
+    return _hard_wrap(text, width, font, size)
+
+
+@functools.lru_cache(maxsize=16384)
+def _hard_wrap(text: str, width: float, font: str, size: float) -> str:
+    # Custody cells repeat (the same officers, places and purposes): measure each text once.
+    lines: list[str] = []
+    for part in text.splitlines() or [""]:
+        if stringWidth(part, font, size) <= width:
+            lines.append(part)  # fits: kept exactly as written
+            continue
+        for line in simpleSplit(part, font, size, width) or [""]:
+            while stringWidth(line, font, size) > width and len(line) > 1:
+                cut = len(line)
+                while cut > 1 and stringWidth(line[:cut], font, size) > width:
+                    cut -= 1
+                lines.append(line[:cut])
+                line = line[cut:]
+            lines.append(line)
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class AnnexInfo:
+    number: int
+    title: str
+    summary: str
+
+
+class Writer:
+    """Fonts, styles and the primitives every document is made of."""
+
+    def __init__(self, fonts: FontSet) -> None:
+        self.fonts = fonts
+        base, bold = fonts.base, fonts.bold
+        self.title = ParagraphStyle(
+            "cfTitle", fontName=bold, fontSize=13, leading=16, alignment=TA_CENTER, spaceAfter=4
+        )
+        self.subtitle = ParagraphStyle(
+            "cfSubtitle", fontName=base, fontSize=8.5, leading=11, alignment=TA_CENTER
+        )
+        self.h1 = ParagraphStyle("cfH1", fontName=bold, fontSize=11.5, leading=14, spaceAfter=3)
+        self.h2 = ParagraphStyle(
+            "cfH2", fontName=bold, fontSize=9, leading=11.5, spaceBefore=5, spaceAfter=2
+        )
+        self.body = ParagraphStyle("cfBody", fontName=base, fontSize=8.5, leading=11)
+        self.label = ParagraphStyle("cfLabel", fontName=bold, fontSize=7.5, leading=9.5)
+        self.small = ParagraphStyle("cfSmall", fontName=base, fontSize=7, leading=8.8)
+        self.cell_style = ParagraphStyle("cfCell", fontName=base, fontSize=7, leading=8.5)
+        self.band = ParagraphStyle(
+            "cfBand", fontName=bold, fontSize=9, leading=11.5, textColor=colors.white
+        )
         self.banner = ParagraphStyle(
             "cfBanner",
-            parent=self.body,
-            fontName="Helvetica-Bold",
+            fontName=bold,
             fontSize=12,
             leading=15,
             alignment=TA_CENTER,
             textColor=colors.white,
         )
+        self.tick_on = "\u2612" if not fonts.standard else "[X]"
+        self.tick_off = "\u2610" if not fonts.standard else "[ ]"
+        self._variants: dict[tuple[str, bool, bool], ParagraphStyle] = {}
+        self.grid = [
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("FONTNAME", (0, 0), (-1, -1), base),
+            ("FONTSIZE", (0, 0), (-1, -1), 7),
+            ("LEADING", (0, 0), (-1, -1), 8.5),
+            ("LEFTPADDING", (0, 0), (-1, -1), _CELL_PAD),
+            ("RIGHTPADDING", (0, 0), (-1, -1), _CELL_PAD),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ("FONTNAME", (0, 0), (-1, 0), bold),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e8ee")),
+        ]
 
+    # -- text -------------------------------------------------------------------------------
 
-_GRID = [
-    ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("FONTNAME", (0, 0), (-1, -1), "Helvetica"),
-    ("FONTSIZE", (0, 0), (-1, -1), 7),
-    ("LEADING", (0, 0), (-1, -1), 8.5),
-    ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
-    ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
-    ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-    ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-    ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e8ee")),
-]
+    def _style(self, style: ParagraphStyle, shaped: bool, cjk: bool) -> ParagraphStyle:
+        if not shaped and not cjk:
+            return style
+        key = (style.name, shaped, cjk)
+        if key not in self._variants:
+            self._variants[key] = ParagraphStyle(
+                f"{style.name}-{int(shaped)}{int(cjk)}",
+                parent=style,
+                shaping=1 if shaped else 0,
+                wordWrap="CJK" if cjk else None,
+            )
+        return self._variants[key]
 
+    def para(self, text: object, style: ParagraphStyle | None = None, bold: bool = False) -> Any:
+        """A paragraph of user text: escaped, each script in its font, RTL in visual order."""
+        style = style or self.body
+        markup, layout = self.fonts.markup("" if text is None else str(text), bold=bold)
+        return Paragraph(markup, self._style(style, layout.shaped, layout.cjk))
 
-def _wrap(text: object, width: float, font: str = "Helvetica", size: float = 7) -> str:
-    """Break a plain-text cell into lines that fit `width`; cells stay plain strings (fast,
-    and never interpreted as markup)."""
-    return _wrap_cached("" if text is None else str(text), width, font, size)
+    def rich(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
+        """A paragraph of our own fixed markup (no user text in it)."""
+        return Paragraph(markup, style or self.body)
 
+    def cell(self, text: object, width: float, mono: bool = False, size: float = 7) -> Any:
+        """A table cell: a plain wrapped string when the base font draws it (fast, never parsed
+        as markup), else a Paragraph with per-script fonts."""
+        value = "" if text is None else str(text)
+        font = self.fonts.mono if mono else self.fonts.base
+        if value.isascii() or self.fonts.covered(value):
+            return hard_wrap(value, width - 2 * _CELL_PAD, font, size)
+        style = (
+            self.cell_style if size == 7 else ParagraphStyle("c", self.cell_style, fontSize=size)
+        )
+        return self.para(value, style)
 
-@functools.lru_cache(maxsize=8192)
-def _wrap_cached(text: str, width: float, font: str, size: float) -> str:
-    # Custody cells repeat (the same officers, places and purposes): measure each text once.
-    lines: list[str] = []
-    limit = width - 5  # the table's default left + right padding
-    for part in text.splitlines() or [""]:
-        if stringWidth(part, font, size) <= limit:
-            lines.append(part)  # fits: kept exactly as written, and no word-by-word split
+    def table(
+        self, rows: list[list[Any]], widths: Sequence[float], extra: Iterable[tuple] = ()
+    ) -> LongTable:
+        table = LongTable(rows, colWidths=list(widths), repeatRows=1)
+        table.setStyle(self.table_style(tuple(extra)))
+        return table
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 - one Writer per build; bounded
+    def table_style(self, extra: tuple[tuple, ...] = ()) -> TableStyle:
+        # One TableStyle per distinct command list: thousands of custody tables share a few.
+        return TableStyle([*self.grid, *extra])
+
+    # -- form primitives --------------------------------------------------------------------
+
+    def section(self, letter: str, heading: str) -> Table:
+        """The shaded band that opens a form section: "SECTION A: Issuing/validating authority"
+        (or an item of a letter: "(a) The authority making the request")."""
+        if not letter:
+            label = heading
+        elif letter.startswith("("):
+            label = f"{letter} {heading}"
         else:
-            lines.extend(simpleSplit(part, font, size, limit) or [""])
-    return "\n".join(lines)
+            label = f"SECTION {letter}: {heading}"
+        band = Table([[self.rich(_esc(label), self.band)]], colWidths=[_WIDTH])
+        band.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#2f4a6d")),
+                    ("TOPPADDING", (0, 0), (-1, -1), 2),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ]
+            )
+        )
+        return band
+
+    def fields(self, rows: Sequence[tuple[str, object]], label_width: float = 52 * mm) -> Table:
+        """Label / value rows of a form. A value nobody stated stays blank (a line to fill in),
+        never a made-up answer."""
+        data = [
+            [self.rich(_esc(label), self.label), self.para(value if value is not None else "")]
+            for label, value in rows
+        ]
+        table = Table(data, colWidths=[label_width, _WIDTH - label_width])
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+                    ("TOPPADDING", (0, 0), (-1, -1), 2),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ]
+            )
+        )
+        return table
+
+    def ticks(self, options: Sequence[tuple[str, bool]], columns: int = 1) -> Table:
+        """Tick-boxes of a form, ticked where the request says so."""
+        cells = [
+            self.rich(f"{self.tick_on if on else self.tick_off}&nbsp;&nbsp;{_esc(text)}")
+            for text, on in options
+        ]
+        rows = [cells[i : i + columns] for i in range(0, len(cells), columns)]
+        if rows and len(rows[-1]) < columns:
+            rows[-1] += [""] * (columns - len(rows[-1]))
+        table = Table(rows or [[""]], colWidths=[_WIDTH / columns] * columns)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ]
+            )
+        )
+        return table
+
+    def signature(self, title: str, block: SignatureBlock | None, certify: str = "") -> Any:
+        """A signature block: name, post, date, place, seal and room for the signature. Blank
+        where the request does not say (to be completed by hand)."""
+        block = block or SignatureBlock()
+        rows: list[tuple[str, object]] = [
+            ("Name", block.name),
+            ("Post held (title/grade)", block.post),
+            ("Date", fmt_dt(block.date)),
+            ("Place", block.place),
+            ("Official stamp or seal", block.seal),
+            ("Signature", ""),
+        ]
+        out: list[Any] = [self.rich(f"<b>{_esc(title)}</b>", self.body)]
+        if certify:
+            out.append(self.rich(_esc(certify), self.small))
+        table = self.fields(rows, 52 * mm)
+        table.setStyle(TableStyle([("BOTTOMPADDING", (0, -1), (-1, -1), 18)]))
+        out.append(table)
+        return KeepTogether(out)
+
+    def text_block(self, heading: str, text: str) -> list[Any]:
+        """A headed free-text item; nothing at all when nobody wrote it."""
+        if not text.strip():
+            return []
+        return [self.rich(_esc(heading), self.label), self.para(text), Spacer(1, 3)]
 
 
-def _table(rows: list[list[Any]], widths: Sequence[float], extra: Iterable[tuple] = ()) -> Table:
-    table = LongTable(rows, colWidths=list(widths), repeatRows=1)
-    table.setStyle(_style(tuple(extra)))
-    return table
+def _esc(text: str) -> str:
+    from xml.sax.saxutils import escape
 
-
-@functools.lru_cache(maxsize=64)
-def _style(extra: tuple[tuple, ...]) -> TableStyle:
-    # One TableStyle per distinct command list: thousands of custody tables share a few.
-    return TableStyle([*_GRID, *extra])
+    return escape(text)
 
 
 class _NumberedCanvas(Canvas):
     """Defines, at save time, the form XObject that every page's footer uses for "of y", so
     the document is laid out once and no page is kept in memory."""
 
+    fonts: FontSet
+
     def save(self) -> None:
         total = self.getPageNumber() - (0 if self._code else 1)
         self.beginForm(_PAGE_COUNT_FORM)
-        self.setFont("Helvetica", 7)
+        self.setFont(self.fonts.base, 7)
         self.drawString(0, 0, str(total))
         self.endForm()
         super().save()
 
 
-def _decorate(reference: str, packet_digest: str):
-    ref = str(reference)
+def _canvas_maker(fonts: FontSet) -> type[Canvas]:
+    return type("CaseFlowCanvas", (_NumberedCanvas,), {"fonts": fonts})
+
+
+def _decorate(w: Writer, req: RequestDoc, packet_digest: str) -> Callable[[Canvas, Any], None]:
+    ref = str(req.reference)
+    base, bold = w.fonts.base, w.fonts.bold
+    title = DOCUMENT_TITLES.get(req.instrument.code, ("",))[0]
+    header_right = f"{title} \u00b7 {ref}" if title else ref
+    ref_line = w.fonts.covered(header_right)
 
     def on_page(canvas: Canvas, doc: Any) -> None:
         canvas.saveState()
         width, height = A4
-        canvas.setFont("Helvetica-Bold", 7.5)
+        canvas.setFont(bold, 7.5)
         canvas.setFillColor(colors.HexColor("#a40000"))
         canvas.drawString(_MARGIN, height - 10 * mm, MARKING)
         canvas.setFillColor(colors.black)
-        canvas.setFont("Helvetica", 7.5)
-        canvas.drawRightString(width - _MARGIN, height - 10 * mm, f"Request {ref}")
-        canvas.setFont("Helvetica", 7)
-        label = f"Page {canvas.getPageNumber()} of "
+        canvas.setFont(base, 7.5)
+        if ref_line:
+            canvas.drawRightString(width - _MARGIN, height - 10 * mm, header_right)
+        canvas.setFont(base, 7)
+        label = f"{ref} \u00b7 Page {canvas.getPageNumber()} of "
         canvas.drawString(_MARGIN, 8 * mm, label)
-        canvas.translate(_MARGIN + stringWidth(label, "Helvetica", 7) + 1.5, 8 * mm)
+        shift = _MARGIN + stringWidth(label, base, 7) + 1.5
+        canvas.translate(shift, 8 * mm)
         canvas.doForm(_PAGE_COUNT_FORM)
-        canvas.translate(-(_MARGIN + stringWidth(label, "Helvetica", 7) + 1.5), -8 * mm)
+        canvas.translate(-shift, -8 * mm)
         canvas.drawRightString(width - _MARGIN, 8 * mm, f"Packet digest (SHA-256) {packet_digest}")
-        canvas.drawString(_MARGIN, 5 * mm, f"{MARKING} \u00b7 {ref}")
+        canvas.setFont(bold, 6.5)
+        canvas.setFillColor(colors.HexColor("#a40000"))
+        canvas.drawString(_MARGIN, 5 * mm, MARKING)
         canvas.restoreState()
 
     return on_page
 
 
-def _kv(rows: Sequence[tuple[str, object]], st: _Styles) -> Table:
-    data = [[Paragraph(f"<b>{esc(k)}</b>", st.body), Paragraph(esc(v), st.body)] for k, v in rows]
-    table = Table(data, colWidths=[45 * mm, _WIDTH - 45 * mm])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ]
-        )
-    )
-    return table
+# Short titles for the running header, and the document title, per instrument code.
+DOCUMENT_TITLES: dict[str, tuple[str, str]] = {
+    "EPOC": ("EPOC", "European Production Order Certificate (EPOC)"),
+    "EPOC-PR": ("EPOC-PR", "European Preservation Order Certificate (EPOC-PR)"),
+    "EIO": ("EIO", "European Investigation Order (EIO)"),
+    "BUDAPEST-29": ("Art. 29 preservation", "Request for expedited preservation"),
+}
+
+_URGENCY = {
+    "normal": ("#3a5f8f", "PRIORITY: NORMAL"),
+    "urgent": ("#c26a00", "URGENT"),
+    "emergency": ("#a40000", "EMERGENCY \u2013 RISK TO LIFE OR PHYSICAL INTEGRITY"),
+}
 
 
-_URGENCY_COLOUR = {"normal": "#3a5f8f", "urgent": "#c26a00", "emergency": "#a40000"}
+def urgency_banner(w: Writer, req: RequestDoc) -> Table:
+    colour, text = _URGENCY[req.urgency]
+    banner = Table([[w.rich(_esc(text), w.banner)]], colWidths=[_WIDTH])
+    banner.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(colour))]))
+    return banner
 
 
-def _cover(req: RequestDoc, data: PacketData, digest: str, st: _Styles) -> list[Any]:
-    auth = req.requesting_authority
-    state = req.requested_state
-    banner = Table(
-        [[Paragraph(esc(f"URGENCY: {req.urgency.upper()}"), st.banner)]],
-        colWidths=[_WIDTH],
-    )
-    banner.setStyle(
-        TableStyle(
-            [("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(_URGENCY_COLOUR[req.urgency]))]
-        )
-    )
-    signoff = [f"Author: {req.author.name}, {req.author.role}, {req.author.date.isoformat()}"]
-    if req.approver is not None:
-        a = req.approver
-        signoff.append(f"Approved: {a.name}, {a.role}, {a.date.isoformat()}")
-    return [
-        Paragraph(esc(MARKING), st.h2),
-        Paragraph("Request for mutual legal assistance", st.title),
-        Paragraph(f"Reference <b>{esc(req.reference)}</b>", st.h1),
-        banner,
-        Spacer(1, 4),
-        _kv(
-            [
-                ("Urgency reason", req.urgency_reason),
-                ("Deadline", _fmt_dt(req.deadline)),
-                ("Legal basis", f"{req.instrument.label} ({req.instrument.code})"),
-                ("About the legal basis", req.instrument.explanation),
-                ("Request type(s)", ", ".join(req.request_types)),
-                ("Case reference", req.case_reference),
-                ("Requesting authority", f"{auth.name}\n{auth.address}"),
-                (
-                    "Contact person",
-                    f"{auth.contact_person} \u00b7 {auth.phone} \u00b7 {auth.email}",
-                ),
-                ("24/7 contact", f"{auth.contact_24_7} (time zone {auth.time_zone})"),
-                ("Requested state", f"{state.name} ({state.code})"),
-                ("Central authority", state.central_authority),
-                ("Language", req.language),
-                ("Generated", _fmt_dt(data.generated_at)),
-                ("Sign-off", "\n".join(signoff)),
-                ("Packet digest (SHA-256)", digest),
-            ],
-            st,
-        ),
-        Spacer(1, 6),
-        Paragraph(
-            "The packet digest is the SHA-256 of the packet's manifest of every other member; "
-            "VERIFY.txt in the packet explains how to recompute it and check every file, "
-            "custody entry and signature offline.",
-            st.small,
-        ),
-        PageBreak(),
-    ]
-
-
-def _particulars(req: RequestDoc, st: _Styles) -> list[Any]:
-    out: list[Any] = [Paragraph("Particulars of the request", st.h1)]
-    for heading, body in req.sections:
-        out.append(Paragraph(esc(heading), st.h2))
-        out.append(Paragraph(esc(body), st.body))
-    out.append(Paragraph("Summary of facts", st.h2))
-    out.append(Paragraph(esc(req.summary_of_facts), st.body))
-    out.append(Paragraph("Offences", st.h2))
-    offence_rows: list[list[Any]] = [["Offence", "Statutory provision", "Maximum penalty"]]
-    widths = (_WIDTH * 0.4, _WIDTH * 0.35, _WIDTH * 0.25)
-    for o in req.offences:
-        offence_rows.append(
-            [
-                _wrap(o.name, widths[0]),
-                _wrap(o.statutory_provision, widths[1]),
-                _wrap(o.maximum_penalty, widths[2]),
-            ]
-        )
-    out.append(_table(offence_rows, widths))
-    if req.time_range is not None:
-        out.append(Paragraph("Time range", st.h2))
-        out.append(
-            Paragraph(
-                esc(f"{_fmt_dt(req.time_range.start)} to {_fmt_dt(req.time_range.end)} (UTC)"),
-                st.body,
-            )
-        )
-    out.append(Paragraph("Necessity and proportionality", st.h2))
-    out.append(Paragraph(esc(req.necessity), st.body))
-    out.append(Paragraph("Confidentiality and limits on use", st.h2))
-    out.append(Paragraph(esc(req.confidentiality), st.body))
-    out.append(Paragraph("Earlier requests and preservation", st.h2))
-    out.append(Paragraph(esc("\n".join(req.earlier_requests) or "None."), st.body))
+def deadline_rows(req: RequestDoc) -> list[str]:
+    """Each deadline as one line: what is due, the rule, and the UTC instant when known."""
+    out = []
+    for d in req.deadlines:
+        when = f" \u2013 by {fmt_dt(d.due_at)}" if d.due_at else ""
+        out.append(f"{d.label}: {d.rule}{when}")
     return out
 
 
-def _fit_token(value: str, width: float, font: str, size: float) -> tuple[str, float]:
-    """Keep a space-free token (address, hash, URL) on one line, shrinking the font down to 4.5
-    pt so it stays copyable and searchable; only longer tokens are broken by characters."""
-    if " " in value:
-        return _wrap(value, width, font, size), size
-    room = width - 5
-    fitted = min(size, max(4.5, size * room / max(stringWidth(value, font, size), 1)))
-    if stringWidth(value, font, fitted) <= room:
-        return value, fitted
-    per_line = max(1, int(len(value) * room / stringWidth(value, font, fitted)))
-    return "\n".join(value[i : i + per_line] for i in range(0, len(value), per_line)), fitted
+def cover(w: Writer, req: RequestDoc, annexes: Sequence[AnnexInfo], digest: str) -> list[Any]:
+    """The head of every document: title, reference, urgency banner and the facts a recipient
+    looks for first (legal basis, deadlines, 24/7 contact, languages, annexes)."""
+    state = req.requested_state
+    contact = req.contact
+    languages = f"{DOCUMENT_LANGUAGE} (English)"
+    if state.accepted_languages:
+        languages += f"; accepted by {state.name}: {', '.join(state.accepted_languages)}"
+    annex_index = (
+        "\n".join(f"Annex {a.number} \u2013 {a.title} ({a.summary})" for a in annexes)
+        or "No annexes."
+    )
+    return [
+        urgency_banner(w, req),
+        Spacer(1, 3),
+        w.fields(
+            [
+                ("Reference", f"{req.reference} (case {req.case_reference})"),
+                ("Date of issue", fmt_dt(req.issued_on)),
+                (
+                    "Requested State",
+                    "\n".join(
+                        x for x in (f"{state.name} ({state.code})", state.central_authority) if x
+                    ),
+                ),
+                ("Legal basis", req.instrument.legal_basis),
+                ("Deadlines", "\n".join(deadline_rows(req))),
+                (
+                    "24/7 contact",
+                    f"{contact.contact_24_7} (time zone {contact.time_zone})"
+                    if contact.contact_24_7
+                    else "",
+                ),
+                ("Language of this document", languages),
+                ("Annex index", annex_index),
+                ("Packet digest (SHA-256)", digest),
+            ],
+            40 * mm,
+        ),
+        Spacer(1, 6),
+    ]
 
 
-def _identifiers(req: RequestDoc, st: _Styles) -> list[Any]:
-    widths = (20 * mm, 68 * mm, 30 * mm, 11 * mm, _WIDTH - 129 * mm)
+# -- annexes --------------------------------------------------------------------------------
+
+
+def _identifiers(w: Writer, req: RequestDoc, number: int) -> list[Any]:
+    widths = (20 * mm, 66 * mm, 32 * mm, 11 * mm, _WIDTH - 129 * mm)
     rows: list[list[Any]] = [["Kind", "Value", "Observed (UTC)", "Port", "Relevance"]]
     sizes: list[tuple] = []
     for row, ident in enumerate(req.identifiers, start=1):
-        value, size = _fit_token(ident.value, widths[1], "Courier", 7)
+        value, size = _fit_token(w, ident.value, widths[1])
         if size != 7:
             sizes.append(("FONTSIZE", (1, row), (1, row), size))
         rows.append(
             [
-                _wrap(ident.kind, widths[0]),
+                w.cell(ident.kind, widths[0]),
                 value,
-                _fmt_dt(ident.observed_at),
+                w.cell(fmt_dt(ident.observed_at), widths[2]),
                 "" if ident.port is None else str(ident.port),
-                _wrap(ident.relevance, widths[4]),
+                w.cell(ident.relevance, widths[4]),
             ]
         )
     return [
         CondPageBreak(40 * mm),
-        Paragraph("Annex A \u2013 Identifiers", st.h1),
-        Paragraph(
-            "Times are UTC. The same table is in identifiers.csv and request.json.", st.small
-        ),
-        _table(rows, widths, [("FONTNAME", (1, 1), (1, -1), "Courier"), *sizes]),
+        w.rich(f"Annex {number} \u2013 Identifiers", w.h1),
+        w.rich("Times are UTC. The same table is in identifiers.csv and request.json.", w.small),
+        w.table(rows, widths, [("FONTNAME", (1, 1), (1, -1), w.fonts.mono), *sizes]),
     ]
 
 
-def _evidence_rows(items: Sequence[EvidenceAnnex], widths: Sequence[float]) -> list[list[Any]]:
+def _fit_token(w: Writer, value: str, width: float) -> tuple[Any, float]:
+    """Keep a space-free token (address, hash, URL) on one line, shrinking the font down to 4.5
+    pt so it stays copyable and searchable; longer tokens break by characters, never cut."""
+    font = w.fonts.mono
+    if not (value.isascii() or w.fonts.covered(value)):
+        return w.cell(value, width), 7
+    if " " in value:
+        return hard_wrap(value, width - 2 * _CELL_PAD, font, 7), 7
+    room = width - 2 * _CELL_PAD
+    fitted = min(7.0, max(4.5, 7 * room / max(stringWidth(value, font, 7), 1)))
+    return hard_wrap(value, room, font, fitted), fitted
+
+
+def evidence_rows(
+    w: Writer, items: Sequence[EvidenceAnnex], widths: Sequence[float]
+) -> list[list[Any]]:
     rows: list[list[Any]] = [["Item", "Description and acquisition", "SHA-256", "Size (bytes)"]]
     for item in items:
         text = (
             f"{item.description}\n{item.kind}, {item.media_type}, file {item.filename}\n"
-            f"Acquired {_fmt_dt(item.acquired_at)} by {item.acquired_by}; {item.method}"
+            f"Acquired {fmt_dt(item.acquired_at)} by {item.acquired_by}; {item.method}"
         )
         rows.append(
-            [_wrap(item.number, widths[0]), _wrap(text, widths[1]), item.sha256, str(item.size)]
+            [w.cell(item.number, widths[0]), w.cell(text, widths[1]), item.sha256, str(item.size)]
         )
     return rows
 
 
-_EVIDENCE_WIDTHS = (30 * mm, _WIDTH - 30 * mm - 83 * mm - 18 * mm, 83 * mm, 18 * mm)
-_HASH_FONT = [("FONTNAME", (2, 1), (2, -1), "Courier"), ("FONTSIZE", (2, 1), (2, -1), 5.8)]
+EVIDENCE_WIDTHS = (30 * mm, _WIDTH - 30 * mm - 83 * mm - 18 * mm, 83 * mm, 18 * mm)
 
 
-def _evidence(data: PacketData, st: _Styles) -> list[Any]:
+def _evidence(w: Writer, data: PacketData, number: int) -> list[Any]:
     mode = "included in the packet" if data.include_files else "listed only (files not included)"
     return [
         PageBreak(),
-        Paragraph("Annex B \u2013 Evidence", st.h1),
-        Paragraph(
-            esc(
+        w.rich(f"Annex {number} \u2013 Evidence", w.h1),
+        w.rich(
+            _esc(
                 f"{len(data.evidence)} items, {mode}. SHA-256 values were computed at intake and "
                 "re-checked when this packet was built; SHA256SUMS and manifest.json list "
                 "the same values."
             ),
-            st.small,
+            w.small,
         ),
-        _table(
-            _evidence_rows(data.evidence, _EVIDENCE_WIDTHS),
-            _EVIDENCE_WIDTHS,
-            [*_HASH_FONT, ("ALIGN", (3, 1), (3, -1), "RIGHT")],
+        w.table(
+            evidence_rows(w, data.evidence, EVIDENCE_WIDTHS),
+            EVIDENCE_WIDTHS,
+            [
+                ("FONTNAME", (2, 1), (2, -1), w.fonts.mono),
+                ("FONTSIZE", (2, 1), (2, -1), 5.8),
+                ("ALIGN", (3, 1), (3, -1), "RIGHT"),
+            ],
         ),
     ]
 
 
-# Ledger number and time share a column so location and purpose get room for a line each; the
-# entry hash keeps one unbroken line (81 mm at 5.8 pt Courier) so a reader can search for it.
-_CUSTODY_WIDTHS = (
-    27.5 * mm,
-    _WIDTH - 27.5 * mm - 39 * mm - 81 * mm,
-    39 * mm,
-    81 * mm,
-)
+def custody_widths(fonts: FontSet) -> tuple[float, float, float, float]:
+    """Column widths of the custody table: the first column fits an RFC 3339 timestamp on one
+    line in the base font (so it never runs into the actor column); the entry hash keeps one
+    unbroken line so a reader can search for it."""
+    first = stringWidth(TIMESTAMP_SAMPLE, fonts.base, 7) + 2 * _CELL_PAD + 1
+    hash_col = stringWidth("0" * 64, fonts.mono, 5.8) + 2 * _CELL_PAD + 1
+    where = 37 * mm
+    return (first, _WIDTH - first - where - hash_col, where, hash_col)
 
 
 def custody_groups(data: PacketData) -> list[tuple[str, list[Any]]]:
@@ -384,7 +546,7 @@ def custody_groups(data: PacketData) -> list[tuple[str, list[Any]]]:
     return [(k, v) for k, v in groups.items() if v]
 
 
-def _actor_text(record: Mapping[str, Any]) -> str:
+def actor_text(record: Mapping[str, Any]) -> str:
     actor = record.get("actor")
     if isinstance(actor, Mapping):
         bits = [actor.get("name"), actor.get("role"), actor.get("organisation")]
@@ -400,45 +562,45 @@ def _actor_text(record: Mapping[str, Any]) -> str:
     return text
 
 
-def _custody(data: PacketData, st: _Styles) -> list[Any]:
-    w = _CUSTODY_WIDTHS
+CUSTODY_HEADER = ["Ledger # / time (UTC)", "Action / actor", "Location / purpose", "Entry SHA-256"]
+
+
+def custody_rows(w: Writer, entries: Sequence[Any], widths: Sequence[float]) -> list[list[Any]]:
+    rows: list[list[Any]] = [list(CUSTODY_HEADER)]
+    for entry in entries:
+        r = entry.record
+        action = f"{r.get('action', '')}\n{actor_text(r)}"
+        where = "\n".join(str(r.get(k)) for k in ("location", "purpose") if r.get(k))
+        rows.append(
+            [
+                w.cell(f"{entry.index}\n{r.get('ts_utc', '')}", widths[0]),
+                w.cell(action, widths[1]),
+                w.cell(where, widths[2]),
+                entry.entry_hash,
+            ]
+        )
+    return rows
+
+
+def _custody(w: Writer, data: PacketData, number: int) -> list[Any]:
+    widths = custody_widths(w.fonts)
     out: list[Any] = [
         PageBreak(),
-        Paragraph("Annex C \u2013 Chain of custody", st.h1),
-        Paragraph(
-            esc(
+        w.rich(f"Annex {number} \u2013 Chain of custody", w.h1),
+        w.rich(
+            _esc(
                 f"{len(data.custody.entries)} ledger entries, each proven by an inclusion proof "
                 f"in the signed tree head of size {data.custody.tree_size} (key "
                 f"{data.custody.key_name}); custody.json carries the proofs."
             ),
-            st.small,
+            w.small,
         ),
     ]
-    for number, entries in custody_groups(data):
-        rows: list[list[Any]] = [
-            ["Ledger # / time (UTC)", "Action / actor", "Location / purpose", "Entry SHA-256"]
-        ]
-        for entry in entries:
-            r = entry.record
-            action = f"{r.get('action', '')}\n{_actor_text(r)}"
-            where = "\n".join(str(r.get(k)) for k in ("location", "purpose") if r.get(k))
-            rows.append(
-                [
-                    _wrap(f"{entry.index}\n{r.get('ts_utc', '')}", w[0]),
-                    _wrap(action, w[1]),
-                    _wrap(where, w[2]),
-                    entry.entry_hash,
-                ]
-            )
+    hash_font = (("FONTNAME", (3, 1), (3, -1), w.fonts.mono), ("FONTSIZE", (3, 1), (3, -1), 5.8))
+    for exhibit, entries in custody_groups(data):
         out.append(CondPageBreak(25 * mm))
-        out.append(Paragraph(f"Item {esc(number)}", st.h2))
-        out.append(
-            _table(
-                rows,
-                w,
-                [("FONTNAME", (3, 1), (3, -1), "Courier"), ("FONTSIZE", (3, 1), (3, -1), 5.8)],
-            )
-        )
+        out.append(w.para(f"Item {exhibit}", w.h2))
+        out.append(w.table(custody_rows(w, entries, widths), widths, hash_font))
     return out
 
 
@@ -451,18 +613,18 @@ _KIND_COLOUR = {
     "ad": "#ad1457",
     "ip_address": "#5d4037",
 }
+CHART_LABEL_WIDTH = 34 * mm
 
 
 def link_chart_drawing(
-    chart: LinkChart, width: float = _WIDTH, height: float = 120 * mm
+    chart: LinkChart, fonts: FontSet | None = None, width: float = _WIDTH, height: float = 120 * mm
 ) -> Drawing:
     """Draw the entities on a circle (sorted by id, so the layout is deterministic) with their
-    typed links; labels are plain strings, never markup."""
+    typed links. Each node is keyed [n] to the legend, which holds its full value; a label
+    too long for the drawing keeps its start and end around an ellipsis."""
+    fonts = fonts or default_fonts()
     drawing = Drawing(width, height)
     nodes = sorted(chart.nodes, key=lambda n: n.id)
-    if not nodes:
-        drawing.add(String(10, height / 2, "No entities.", fontName="Helvetica", fontSize=8))
-        return drawing
     cx, cy = width / 2, height / 2
     radius = min(width, height) / 2 - 22
     pos: dict[str, tuple[float, float]] = {}
@@ -479,19 +641,27 @@ def link_chart_drawing(
                 (x1 + x2) / 2,
                 (y1 + y2) / 2 + 2,
                 edge.type,
-                fontName="Helvetica-Oblique",
+                fontName=fonts.base,
                 fontSize=5.5,
                 fillColor=colors.HexColor("#555555"),
                 textAnchor="middle",
             )
         )
-    for node in nodes:
+    for key, node in enumerate(nodes, start=1):
         x, y = pos[node.id]
         fill = colors.HexColor(_KIND_COLOUR.get(node.kind, "#607d8b"))
         drawing.add(Circle(x, y, 5, fillColor=fill, strokeColor=colors.white, strokeWidth=0.5))
+        label = f"[{key}] {node.label}"
+        if not fonts.covered(label):
+            label = f"[{key}] (see legend)"  # other scripts: the legend shapes them properly
         drawing.add(
             String(
-                x, y - 12, node.label[:48], fontName="Helvetica", fontSize=6, textAnchor="middle"
+                x,
+                y - 12,
+                ellipsize(label, CHART_LABEL_WIDTH, fonts.base, 6),
+                fontName=fonts.base,
+                fontSize=6,
+                textAnchor="middle",
             )
         )
         drawing.add(
@@ -499,7 +669,7 @@ def link_chart_drawing(
                 x,
                 y - 18,
                 node.kind,
-                fontName="Helvetica",
+                fontName=fonts.base,
                 fontSize=5,
                 fillColor=colors.grey,
                 textAnchor="middle",
@@ -508,25 +678,65 @@ def link_chart_drawing(
     return drawing
 
 
-def _chart(data: PacketData, st: _Styles) -> list[Any]:
+def _chart(w: Writer, data: PacketData, number: int) -> list[Any]:
+    widths = (12 * mm, 24 * mm, _WIDTH - 36 * mm)
+    legend: list[list[Any]] = [["Key", "Kind", "Full value"]]
+    for key, node in enumerate(sorted(data.chart.nodes, key=lambda n: n.id), start=1):
+        legend.append(
+            [f"[{key}]", w.cell(node.kind, widths[1]), w.cell(node.label, widths[2], mono=True)]
+        )
     return [
         PageBreak(),
-        Paragraph("Annex D \u2013 Link chart of the entities concerned", st.h1),
-        KeepTogether([link_chart_drawing(data.chart)]),
+        w.rich(f"Annex {number} \u2013 Link chart of the entities concerned", w.h1),
+        KeepTogether([link_chart_drawing(data.chart, w.fonts)]),
+        w.rich("Legend: every entity of the chart with its full value.", w.small),
+        w.table(legend, widths, [("FONTNAME", (2, 1), (2, -1), w.fonts.mono)]),
     ]
 
 
-def render_request_pdf(data: PacketData, packet_digest: str) -> bytes:
+AnnexBuilder = Callable[[Writer, PacketData, int], list[Any]]
+
+
+def annexes_of(data: PacketData) -> list[tuple[AnnexInfo, AnnexBuilder]]:
+    """The annexes this packet has, numbered in order; an empty one is left out (no blank
+    evidence or custody pages on a preservation request)."""
+    found: list[tuple[str, str, AnnexBuilder]] = []
+    req = data.request
+    if req.identifiers:
+        found.append(
+            (
+                "Identifiers",
+                f"{len(req.identifiers)} rows",
+                lambda w, d, n: _identifiers(w, d.request, n),
+            )
+        )
+    if data.evidence:
+        found.append(("Evidence", f"{len(data.evidence)} items", _evidence))
+    if data.custody.entries:
+        found.append(("Chain of custody", f"{len(data.custody.entries)} entries", _custody))
+    if data.chart.nodes:
+        found.append(("Link chart", f"{len(data.chart.nodes)} entities", _chart))
+    return [
+        (AnnexInfo(n, title, summary), build)
+        for n, (title, summary, build) in enumerate(found, start=1)
+    ]
+
+
+def render_request_pdf(data: PacketData, packet_digest: str, fonts: FontSet | None = None) -> bytes:
     """Lay out the request PDF in one pass and return its bytes (unsigned).
 
-    Order: cover (reference, authorities, legal basis, urgency), particulars with the
-    instrument's sections in the given order, Annex A identifiers, Annex B evidence,
-    Annex C custody (per item), Annex D link chart. Every page carries the marking, the
-    reference, "Page x of y" and the packet digest.
+    The instrument's document (`exports.documents.DOCUMENTS`, by instrument code) comes
+    first, then the annexes the packet has (identifiers, evidence, custody per item, link
+    chart), numbered 1..n. Every page carries the marking, the reference, "Page x of y" and
+    the packet digest. Raises `exports.fonts.FontMissingError` when a text needs a font that
+    is not installed.
     """
+    from exports.documents import document_for
+
     lock_down_reportlab()
-    st = _Styles()
+    w = Writer(fonts or default_fonts())
     req = data.request
+    annexes = annexes_of(data)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -535,19 +745,35 @@ def render_request_pdf(data: PacketData, packet_digest: str) -> bytes:
         rightMargin=_MARGIN,
         topMargin=16 * mm,
         bottomMargin=16 * mm,
-        title=f"MLA request {req.reference}",
-        author=req.requesting_authority.name,
+        title=f"{req.instrument.label} {req.reference}",
+        author=req.issuing_authority.name,
         subject=f"packet-digest sha256:{packet_digest}",
-        keywords=f"CaseFlow MLA request {req.reference}",
+        keywords=f"CaseFlow {req.instrument.code} {req.reference}",
         creator="CaseFlow",
+        lang=DOCUMENT_LANGUAGE,
     )
-    story: list[Any] = []
-    story += _cover(req, data, packet_digest, st)
-    story += _particulars(req, st)
-    story += _identifiers(req, st)
-    story += _evidence(data, st)
-    story += _custody(data, st)
-    story += _chart(data, st)
-    on_page = _decorate(req.reference, packet_digest)
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page, canvasmaker=_NumberedCanvas)
+    story: list[Any] = document_for(req.instrument.code)(
+        w, req, [info for info, _ in annexes], packet_digest
+    )
+    for info, build in annexes:
+        story += build(w, data, info.number)
+    on_page = _decorate(w, req, packet_digest)
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page, canvasmaker=_canvas_maker(w.fonts))
     return buffer.getvalue()
+
+
+__all__ = [
+    "CONTENT_WIDTH",
+    "MARKING",
+    "AnnexInfo",
+    "Writer",
+    "cover",
+    "custody_groups",
+    "ellipsize",
+    "fmt_dt",
+    "hard_wrap",
+    "link_chart_drawing",
+    "lock_down_reportlab",
+    "render_request_pdf",
+    "urgency_banner",
+]

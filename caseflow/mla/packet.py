@@ -7,25 +7,27 @@ case, evidence annexes and links, and hands frozen values over. Must not import 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import BinaryIO
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from caseflow import jurisdictions
-from caseflow.auth.models import User
 from caseflow.cases.models import Case
 from caseflow.entities.models import Link
 from caseflow.evidence.blobstore import BlobStore
 from caseflow.evidence.models import EvidenceItem
-from caseflow.mla import legal_basis
+from caseflow.mla import clocks, legal_basis
 from caseflow.mla.models import MlaRequest
 from exports.model import (
+    Addressee,
     Authority,
     ChartEdge,
     ChartNode,
+    Contact,
     CustodyExtract,
+    Deadline,
     EvidenceAnnex,
     Identifier,
     Instrument,
@@ -34,47 +36,69 @@ from exports.model import (
     PacketData,
     RequestDoc,
     RequestedState,
-    Signatory,
     TimeRange,
 )
 
 
-def _signatory(session: Session, user_id: int | None, when: datetime | None) -> Signatory | None:
-    if user_id is None or when is None:
-        return None
-    user = session.get(User, user_id)
-    assert user is not None
-    return Signatory(
-        name=user.display_name or user.username,
-        role=f"{user.role}, {user.organisation}" if user.organisation else user.role,
-        date=when.date(),
-    )
-
-
 def instrument_for(req: MlaRequest) -> Instrument:
-    """The instrument as printed: label, plus why (the resolver's reasons or the override)."""
+    """The instrument as printed: the basis the officer confirmed or chose, as a citation. The
+    resolver's reasons (and an override's reason) stay in the app and its audit trail."""
     info = legal_basis.instrument(req.legal_basis)
-    if req.override_reason:
-        explanation = (
-            f"Chosen by the requesting officer instead of the proposed "
-            f"{req.proposed_basis}: {req.override_reason}"
-        )
-    else:
-        explanation = req.basis_explanation
-    return Instrument(code=info.code, label=info.label, explanation=explanation)
+    return Instrument(code=info.code, label=info.label, legal_basis=info.label)
 
 
-def _sections(req: MlaRequest) -> tuple[tuple[str, str], ...]:
-    holder = f"{req.holder_name} ({req.holder_kind.replace('-', ' ')})"
-    sections = [
-        ("Addressee / holder of the data", holder),
-        ("Proceedings", req.proceedings_stage.capitalize()),
-        ("Use limitation", req.use_limits),
-    ]
-    if "preservation" in req.types:
-        follow = "A production or mutual assistance request will follow."
-        sections.append(("Follow-up", follow if req.production_to_follow else "Not stated."))
-    return tuple((h, b) for h, b in sections if b)
+# Request types as measures and data categories (exports.documents vocabularies).
+_MEASURES = {
+    "preservation": "preservation",
+    "subscriber-data": "production",
+    "traffic-data": "production",
+    "content-data": "production",
+    "financial-records": "production",
+    "search-or-testimony": "search-or-testimony",
+}
+_CATEGORIES = {
+    "subscriber-data": "subscriber",
+    "traffic-data": "traffic",
+    "content-data": "content",
+    "financial-records": "financial",
+}
+_HOLDER_KINDS = {
+    "service-provider": "service provider",
+    "financial": "bank or financial institution",
+    "other": "",
+}
+
+
+def _ordered(types: frozenset[str], mapping: dict[str, str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for t in legal_basis.REQUEST_TYPES:
+        key = mapping.get(t)
+        if t in types and key and key not in out:
+            out.append(key)
+    return tuple(out)
+
+
+def _period(delta: timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    if hours % 24 or hours < 48:
+        return f"{hours} hours"
+    return f"{hours // 24} days"
+
+
+def deadlines_for(
+    code: str, requested_state: str, types: frozenset[str], urgency: str, issued_at: datetime
+) -> tuple[Deadline, ...]:
+    """The deadlines the document prints, from the request's clocks: each as a period ("within
+    8 hours of receipt") and the UTC instant it falls on if the request is received when
+    issued. Reminders are the officer's, not the recipient's, and are left out."""
+    profile = clocks.profile_for(code, requested_state, types)
+    out = []
+    for due in clocks.clocks(profile, issued_at, emergency=urgency == "emergency"):
+        if due.kind != "deadline":
+            continue
+        label = due.label.split(" (", 1)[0]
+        out.append(Deadline(label, f"{_period(due.due_at - issued_at)} from receipt", due.due_at))
+    return tuple(out)
 
 
 def _open(store: BlobStore, sha256: str) -> Callable[[], BinaryIO]:
@@ -159,17 +183,22 @@ def packet_data(
     """Everything the packet of `req` contains, read from SQL (no access check here)."""
     case = session.get(Case, req.case_id)
     assert case is not None
-    author = _signatory(session, req.author_id, req.submitted_at or req.created_at)
-    assert author is not None
+    reference = f"{case.reference}/R-{req.number:02d}"
+    issued_at = req.approved_at or now
     doc = RequestDoc(
-        reference=f"{case.reference}/R-{req.number:02d}",
+        reference=reference,
         case_reference=case.reference,
-        request_types=tuple(t for t in legal_basis.REQUEST_TYPES if t in req.types),
         instrument=instrument_for(req),
-        requesting_authority=Authority(
+        issuing_state=jurisdictions.get(req.requesting_state).name,
+        issuing_authority=Authority(
             name=req.requesting_authority,
             address=req.authority_address,
-            contact_person=req.contact_person,
+            phone=req.contact_phone,
+            email=req.contact_email,
+            file_reference=reference,
+        ),
+        contact=Contact(
+            person=req.contact_person,
             phone=req.contact_phone,
             email=req.contact_email,
             contact_24_7=req.contact_24_7,
@@ -181,9 +210,18 @@ def packet_data(
             central_authority=req.central_authority,
         ),
         urgency=req.urgency,  # type: ignore[arg-type]
+        language="en",
+        issued_on=issued_at.date(),
+        addressee=Addressee(req.holder_name, _HOLDER_KINDS.get(req.holder_kind, ""))
+        if req.holder_name
+        else None,
+        measures=_ordered(req.types, _MEASURES),
+        data_categories=_ordered(req.types, _CATEGORIES),
         urgency_reason=req.urgency_reason,
-        deadline=None,
-        language=req.language,
+        deadlines=deadlines_for(
+            req.legal_basis, req.requested_state, req.types, req.urgency, issued_at
+        ),
+        proceedings=req.proceedings_stage.capitalize(),
         summary_of_facts=req.summary_of_facts,
         offences=tuple(Offence(o.name, o.provision, o.maximum_penalty) for o in req.offences),
         identifiers=tuple(
@@ -192,12 +230,14 @@ def packet_data(
         time_range=TimeRange(req.time_from, req.time_to) if req.time_from and req.time_to else None,
         necessity=req.necessity,
         confidentiality=req.confidentiality,
+        use_limits=req.use_limits,
         earlier_requests=tuple(
             line.strip() for line in req.earlier_requests.splitlines() if line.strip()
         ),
-        sections=_sections(req),
-        author=author,
-        approver=_signatory(session, req.approver_id, req.approved_at),
+        # A ticked box is a statement; an unticked one is not a "no" (never printed).
+        production_to_follow=True
+        if "preservation" in req.types and req.production_to_follow
+        else None,
     )
     return PacketData(
         request=doc,

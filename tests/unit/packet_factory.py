@@ -19,11 +19,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from exports.model import (
+    Addressee,
     Authority,
     ChartEdge,
     ChartNode,
+    Contact,
     CustodyEntryProof,
     CustodyExtract,
+    Deadline,
     EvidenceAnnex,
     Identifier,
     Instrument,
@@ -32,7 +35,7 @@ from exports.model import (
     PacketData,
     RequestDoc,
     RequestedState,
-    Signatory,
+    SignatureBlock,
     TimeRange,
 )
 from exports.packet import PacketSummary, build_packet
@@ -196,55 +199,94 @@ IDENTIFIERS = (
 )
 
 
+ISSUING_AUTHORITY = Authority(
+    name="Example Police Service <Cyber Unit>",
+    kind="prosecutor",
+    address="1 Example Street\nExampletown EX1 1AA",
+    phone="+44 7700 900456",
+    email="mla@example.com",
+    file_reference="EX-2026-0042",
+)
+CONTACT = Contact(
+    person="DS Sam Sample",
+    phone="+44 7700 900456",
+    email="mla@example.com",
+    contact_24_7="+44 7700 900999",
+    time_zone="Europe/London",
+    languages=("en", "fr"),
+)
+
+
+def make_request(**overrides) -> RequestDoc:
+    """A fully stated request (Budapest Art. 31 letter unless `instrument` is given)."""
+    fields = {
+        "reference": "CF-2026-0001/R-01",
+        "case_reference": "CF-2026-0001",
+        "instrument": Instrument(
+            "BUDAPEST-31",
+            "Council of Europe Convention on Cybercrime, Art. 31",
+            "Convention on Cybercrime (ETS No. 185), Articles 25 and 31",
+        ),
+        "issuing_state": "United Kingdom",
+        "issuing_authority": ISSUING_AUTHORITY,
+        "contact": CONTACT,
+        "requested_state": RequestedState("NL", "Netherlands", "Ministry of Justice (example)"),
+        "urgency": "urgent",
+        "language": "en",
+        "issued_on": date(2026, 3, 4),
+        "issuer": SignatureBlock(
+            "Pat Placeholder",
+            "Senior Prosecutor",
+            date(2026, 3, 4),
+            "Exampletown",
+            "Seal of the Example Prosecution Office",
+        ),
+        "addressee": Addressee(
+            "Classifieds Example B.V.",
+            "service provider",
+            "Examplestraat 1, Amsterdam",
+            "designated establishment",
+        ),
+        "measures": ("production",),
+        "assistance": "Subscriber and traffic data for the identifiers in Annex 1.",
+        "data_categories": ("subscriber", "traffic"),
+        "urgency_reason": "Child at risk; data retention ends soon & <font color='red'>x</font>",
+        "deadlines": (
+            Deadline(
+                "Reply requested",
+                "within 30 days of receipt",
+                datetime(2026, 4, 3, 12, 0, tzinfo=UTC),
+            ),
+        ),
+        "proceedings": "Criminal investigation",
+        "summary_of_facts": "Fictional facts for testing.\nSecond line with "
+        "<a href='file:///etc/passwd'>x</a>.",
+        "offences": (
+            Offence("Trafficking in human beings", "Example Act 2015 s.2", "Life imprisonment"),
+        ),
+        "identifiers": IDENTIFIERS,
+        "time_range": TimeRange(T0 - timedelta(days=30), T0),
+        "necessity": "Needed to identify the person who posted the advert.",
+        "confidentiality": "Do not notify the account holder.",
+        "use_limits": "Only for the proceedings named in this request.",
+        "earlier_requests": ("Preservation request PR-2026-0007 (2026-02-20)",),
+    }
+    fields.update(overrides)
+    return RequestDoc(**fields)
+
+
 def make_packet(
-    items: int = 3, per_item: int = 3, include_files: bool = True, identifiers=IDENTIFIERS
+    items: int = 3,
+    per_item: int = 3,
+    include_files: bool = True,
+    identifiers=IDENTIFIERS,
+    request: RequestDoc | None = None,
 ) -> PacketData:
     evidence = make_evidence(items)
     custody = make_custody([e.number for e in evidence], per_item)
-    request = RequestDoc(
-        reference="CF-2026-0001/R-01",
-        case_reference="CF-2026-0001",
-        request_types=("subscriber data", "traffic data"),
-        instrument=Instrument(
-            "BUDAPEST-31",
-            "Council of Europe Convention on Cybercrime, Art. 31",
-            "Mutual assistance regarding accessing of stored computer data.",
-        ),
-        requesting_authority=Authority(
-            name="Example Police Service <Cyber Unit>",
-            address="1 Example Street\nExampletown EX1 1AA",
-            contact_person="DS Sam Sample",
-            phone="+44 7700 900456",
-            email="mla@example.com",
-            contact_24_7="+44 7700 900999",
-            time_zone="Europe/London",
-        ),
-        requested_state=RequestedState("NL", "Netherlands", "Ministry of Justice (example)"),
-        urgency="urgent",
-        urgency_reason="Child at risk; data retention ends soon & <font color='red'>x</font>",
-        deadline=date(2026, 4, 1),
-        language="en",
-        summary_of_facts="Fictional facts for testing.\nSecond line with <a href='file:///etc/passwd'>x</a>.",
-        offences=(
-            Offence("Trafficking in human beings", "Example Act 2015 s.2", "Life imprisonment"),
-        ),
-        identifiers=identifiers,
-        time_range=TimeRange(T0 - timedelta(days=30), T0),
-        necessity="Needed to identify the person who posted the advert.",
-        confidentiality="Do not notify the account holder.",
-        earlier_requests=("Preservation request PR-2026-0007 (2026-02-20)",),
-        sections=(
-            ("A. Requesting authority", "See cover page."),
-            (
-                "B. Assistance requested",
-                "Subscriber and traffic data for the identifiers in Annex A.",
-            ),
-        ),
-        author=Signatory("DS Sam Sample", "liaison", date(2026, 3, 3)),
-        approver=Signatory("DI Pat Placeholder", "supervisor", date(2026, 3, 4)),
-    )
+    request = request or make_request(identifiers=identifiers)
     nodes = tuple(
-        ChartNode(f"n{i}", ident.value[:30], ident.kind) for i, ident in enumerate(identifiers)
+        ChartNode(f"n{i}", ident.value, ident.kind) for i, ident in enumerate(request.identifiers)
     )
     edges = tuple(ChartEdge("n0", f"n{i}", "CONTACTED") for i in range(1, len(nodes)))
     return PacketData(

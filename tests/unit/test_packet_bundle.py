@@ -93,7 +93,7 @@ def test_request_json_and_identifiers_csv():
     built = built_packet()
     files = members(built.zip_bytes)
     request = json.loads(files["request.json"])
-    assert request["schema"] == "caseflow.request/1"
+    assert request["schema"] == "caseflow.request/2"
     assert request["reference"] == "CF-2026-0001/R-01"
     assert [i["value"] for i in request["identifiers"]] == [
         i.value for i in built.data.request.identifiers
