@@ -90,7 +90,7 @@ def _offences_table(w: Writer, req: RequestDoc) -> list[Any]:
                 w.cell(o.maximum_penalty, widths[2]),
             ]
         )
-    return [w.table(rows, widths)]
+    return [w.table(rows, widths), Spacer(1, 3)]
 
 
 def _persons(w: Writer, req: RequestDoc) -> list[Any]:

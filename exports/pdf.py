@@ -75,19 +75,19 @@ def fmt_dt(value: datetime | date | None) -> str:
     return value.isoformat()
 
 
-def ellipsize(text: str, width: float, font: str, size: float) -> str:
-    """`text` if it fits `width`, else its start and its end around an ellipsis, so the end
-    that tells two values apart (`…/annonce/48213`) is kept."""
+def ellipsize(text: str, width: float, font: str, size: float, keep: int = 0) -> str:
+    """`text` if it fits `width`, else its first `keep` characters, then about a third of the
+    rest from its start and two thirds from its end around an ellipsis, so the end that tells
+    two values apart (`…/annonce/48213`) survives."""
     if stringWidth(text, font, size) <= width:
         return text
-    keep_tail = max(1, len(text) // 2)
-    head = max(0, len(text) - keep_tail)
-    # Shrink the head first, then the tail, until it fits.
-    while head > 0 and stringWidth(text[:head] + "\u2026" + text[-keep_tail:], font, size) > width:
-        head -= 1
-    while keep_tail > 1 and stringWidth("\u2026" + text[-keep_tail:], font, size) > width:
-        keep_tail -= 1
-    return text[:head] + "\u2026" + text[-keep_tail:]
+    fixed, rest = text[:keep], text[keep:]
+    for n in range(len(rest) - 1, 0, -1):
+        head = n // 3
+        candidate = fixed + rest[:head] + "\u2026" + rest[len(rest) - (n - head) :]
+        if stringWidth(candidate, font, size) <= width:
+            return candidate
+    return fixed + "\u2026"
 
 
 def hard_wrap(text: str, width: float, font: str, size: float) -> str:
@@ -321,6 +321,11 @@ class _NumberedCanvas(Canvas):
     the document is laid out once and no page is kept in memory."""
 
     fonts: FontSet
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Start in our own font: the canvas default (Helvetica) would be a non-embedded font.
+        kwargs.setdefault("initialFontName", self.fonts.base)
+        super().__init__(*args, **kwargs)
 
     def save(self) -> None:
         total = self.getPageNumber() - (0 if self._code else 1)
@@ -658,7 +663,7 @@ def link_chart_drawing(
             String(
                 x,
                 y - 12,
-                ellipsize(label, CHART_LABEL_WIDTH, fonts.base, 6),
+                ellipsize(label, CHART_LABEL_WIDTH, fonts.base, 6, keep=len(f"[{key}] ")),
                 fontName=fonts.base,
                 fontSize=6,
                 textAnchor="middle",

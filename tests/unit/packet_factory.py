@@ -141,7 +141,7 @@ def make_custody(
             prev = hashlib.sha256(data).hexdigest()
             records.append((record, prev, _leaf(data)))
     levels = merkle_levels([leaf for _, _, leaf in records])
-    root = levels[-1][0]
+    root = levels[-1][0] if records else hashlib.sha256(b"").digest()  # RFC 9162 empty tree
     name = "caseflow.example.com/custody"
     checkpoint = sign_checkpoint(
         "caseflow.example.com/custody/CF-2026-0001", len(records), root, key, name

@@ -44,8 +44,9 @@ def words(pdf: bytes) -> list[Word]:
 
 
 def overlaps(pdf: bytes, slack: float = 0.6) -> list[tuple[Word, Word]]:
-    """Pairs of words whose boxes intersect by more than `slack` points both ways: text drawn
-    over other text."""
+    """Pairs of words drawn over each other: their boxes intersect by more than `slack` points
+    across and by more than 40% of the smaller height (tall script fonts declare boxes that
+    touch the next line without any ink overlapping)."""
     found = []
     by_page: dict[int, list[Word]] = {}
     for w in words(pdf):
@@ -58,7 +59,8 @@ def overlaps(pdf: bytes, slack: float = 0.6) -> list[tuple[Word, Word]]:
                     break
                 dx = min(a.x1, b.x1) - max(a.x0, b.x0)
                 dy = min(a.y1, b.y1) - max(a.y0, b.y0)
-                if dx > slack and dy > slack:
+                height = min(a.y1 - a.y0, b.y1 - b.y0)
+                if dx > slack and dy > max(slack, 0.4 * height):
                     found.append((a, b))
     return found
 
