@@ -21,21 +21,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def bare_document(data) -> bytes:
-    """The same evidence and custody tables in a plain platypus document: no escaping, no page
-    furniture, no chart, no signature, no ZIP."""
+    """The same evidence and custody tables in a plain platypus document, in the same fonts:
+    no escaping, no wrapping to width, no page furniture, no form, no chart, no signature, no
+    ZIP."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, TableStyle
+    from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate
 
     from exports import pdf as p
+    from exports.fonts import default_fonts
 
-    style = TableStyle(p._GRID)
+    w = p.Writer(default_fonts())
+    style = w.table_style()
     story = []
-    story.append(LongTable(p._evidence_rows(data.evidence, p._EVIDENCE_WIDTHS), repeatRows=1))
+    rows = [["Item", "Description and acquisition", "SHA-256", "Size (bytes)"]]
+    for item in data.evidence:
+        rows.append([item.number, item.description, item.sha256, str(item.size)])
+    story.append(LongTable(rows, colWidths=list(p.EVIDENCE_WIDTHS), repeatRows=1))
     story[-1].setStyle(style)
     heading = getSampleStyleSheet()["Heading2"]
+    widths = p.custody_widths(w.fonts)
     for number, entries in p.custody_groups(data):
-        rows = [["Ledger # / time (UTC)", "Action / actor", "Location / purpose", "Entry"]]
+        rows = [list(p.CUSTODY_HEADER)]
         for e in entries:
             r = e.record
             rows.append(
@@ -47,7 +54,7 @@ def bare_document(data) -> bytes:
                 ]
             )
         story.append(Paragraph(number, heading))
-        table = LongTable(rows, colWidths=list(p._CUSTODY_WIDTHS), repeatRows=1)
+        table = LongTable(rows, colWidths=list(widths), repeatRows=1)
         table.setStyle(style)
         story.append(table)
     out = io.BytesIO()
