@@ -352,7 +352,7 @@ class _TTFont(TTFont):
     (ASCII in subset 0, as `asciiReadable` assigns them): the same bytes reportlab would make,
     without its per-character loop. A 2,000-item custody annex draws ~150,000 such strings."""
 
-    def splitString(self, text: Any, doc: Any, encoding: str = "utf-8") -> Any:  # noqa: N802
+    def splitString(self, text: Any, doc: Any, encoding: str = "utf-8") -> Any:
         ascii_text = isinstance(text, str) and text.isascii()
         if ascii_text:
             # The known set lives on reportlab's per-document state, so it dies with it.

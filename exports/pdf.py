@@ -29,6 +29,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
+    Flowable,
     KeepTogether,
     LongTable,
     PageBreak,
@@ -113,6 +114,102 @@ def _hard_wrap(text: str, width: float, font: str, size: float) -> str:
                 line = line[cut:]
             lines.append(line)
     return "\n".join(lines)
+
+
+class PlainTable(Flowable):
+    """A grid of plain-text cells (already wrapped to their columns), split across pages by
+    whole rows with the header repeated. The large annexes (thousands of evidence and custody
+    rows) use it instead of reportlab's Table: one text object per page fragment and one path
+    for the grid, instead of a canvas state and a text object per cell. Looks like `Writer.grid`."""
+
+    def __init__(
+        self,
+        rows: list[list[str]],
+        widths: Sequence[float],
+        fonts: Sequence[tuple[str, float]],
+        header_font: str,
+        align_right: frozenset[int] = frozenset(),
+        leading: float = 8.5,
+    ) -> None:
+        super().__init__()
+        self.rows = rows
+        self.widths = list(widths)
+        self.fonts = list(fonts)
+        self.header_font = header_font
+        self.align_right = align_right
+        self.leading = leading
+        self.heights = [max(cell.count("\n") + 1 for cell in row) * leading + 3 for row in rows]
+
+    def _part(self, rows: list[list[str]], heights: list[float]) -> PlainTable:
+        # A fresh flowable (not a copy: platypus marks flowables it postponed).
+        part = PlainTable.__new__(PlainTable)
+        Flowable.__init__(part)
+        for name in ("widths", "fonts", "header_font", "align_right", "leading"):
+            setattr(part, name, getattr(self, name))
+        part.rows, part.heights = rows, heights
+        return part
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = sum(self.widths), sum(self.heights)
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Any]:
+        used, k = self.heights[0], 1
+        while k < len(self.rows) and used + self.heights[k] <= avail_height:
+            used += self.heights[k]
+            k += 1
+        if k == 1:
+            return []  # not even one row fits: move the whole table on
+        if k == len(self.rows):
+            return [self]
+        head = [self.rows[0]], [self.heights[0]]
+        return [
+            self._part(self.rows[:k], self.heights[:k]),
+            self._part(head[0] + self.rows[k:], head[1] + self.heights[k:]),
+        ]
+
+    def draw(self) -> None:
+        c = self.canv
+        width, height = sum(self.widths), sum(self.heights)
+        xs = [0.0]
+        for w in self.widths:
+            xs.append(xs[-1] + w)
+        c.saveState()
+        c.setFillColor(_HEADER_BG)
+        c.rect(0, height - self.heights[0], width, self.heights[0], stroke=0, fill=1)
+        lines, y = [], height
+        for h in self.heights:
+            lines.append((0, y, width, y))
+            y -= h
+        lines.append((0, 0, width, 0))
+        lines += [(x, 0, x, height) for x in xs]
+        c.setStrokeColor(colors.grey)
+        c.setLineWidth(0.25)
+        c.lines(lines)
+        c.setFillColor(colors.black)
+        text = c.beginText()
+        current: tuple[str, float] | None = None
+        top = height
+        for r, row in enumerate(self.rows):
+            for col, cell in enumerate(row):
+                font = (self.header_font, 7.0) if r == 0 else self.fonts[col]
+                if font != current:
+                    text.setFont(font[0], font[1], self.leading)
+                    current = font
+                baseline = top - 1.5 - font[1]
+                for line in cell.split("\n"):
+                    x = xs[col] + _CELL_PAD
+                    if r and col in self.align_right:
+                        x = xs[col + 1] - _CELL_PAD - stringWidth(line, font[0], font[1])
+                    text.setTextOrigin(x, baseline)
+                    text.textOut(line)
+                    baseline -= self.leading
+            top -= self.heights[r]
+        c.drawText(text)
+        c.restoreState()
+
+
+_HEADER_BG = colors.HexColor("#e4e8ee")
 
 
 @dataclass(frozen=True)
@@ -213,6 +310,27 @@ class Writer:
         table = LongTable(rows, colWidths=list(widths), repeatRows=1)
         table.setStyle(self.table_style(tuple(extra)))
         return table
+
+    def big_table(
+        self,
+        rows: list[list[Any]],
+        widths: Sequence[float],
+        mono_col: int,
+        align_right: frozenset[int] = frozenset(),
+    ) -> Any:
+        """A large table of hashes and plain cells: a PlainTable when every cell is plain text
+        (the usual case), else reportlab's Table (cells with other scripts need Paragraphs).
+        The `mono_col` column holds a 64-digit hash at 5.8 pt monospace."""
+        if all(isinstance(cell, str) for row in rows for cell in row):
+            fonts = [(self.fonts.base, 7.0)] * len(widths)
+            fonts[mono_col] = (self.fonts.mono, 5.8)
+            return PlainTable(rows, widths, fonts, self.fonts.bold, align_right)
+        extra = [
+            ("FONTNAME", (mono_col, 1), (mono_col, -1), self.fonts.mono),
+            ("FONTSIZE", (mono_col, 1), (mono_col, -1), 5.8),
+            *[("ALIGN", (c, 1), (c, -1), "RIGHT") for c in sorted(align_right)],
+        ]
+        return self.table(rows, widths, extra)
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 - one Writer per build; bounded
     def table_style(self, extra: tuple[tuple, ...] = ()) -> TableStyle:
@@ -519,14 +637,11 @@ def _evidence(w: Writer, data: PacketData, number: int) -> list[Any]:
             ),
             w.small,
         ),
-        w.table(
+        w.big_table(
             evidence_rows(w, data.evidence, EVIDENCE_WIDTHS),
             EVIDENCE_WIDTHS,
-            [
-                ("FONTNAME", (2, 1), (2, -1), w.fonts.mono),
-                ("FONTSIZE", (2, 1), (2, -1), 5.8),
-                ("ALIGN", (3, 1), (3, -1), "RIGHT"),
-            ],
+            mono_col=2,
+            align_right=frozenset({3}),
         ),
     ]
 
@@ -601,11 +716,10 @@ def _custody(w: Writer, data: PacketData, number: int) -> list[Any]:
             w.small,
         ),
     ]
-    hash_font = (("FONTNAME", (3, 1), (3, -1), w.fonts.mono), ("FONTSIZE", (3, 1), (3, -1), 5.8))
     for exhibit, entries in custody_groups(data):
         out.append(CondPageBreak(25 * mm))
         out.append(w.para(f"Item {exhibit}", w.h2))
-        out.append(w.table(custody_rows(w, entries, widths), widths, hash_font))
+        out.append(w.big_table(custody_rows(w, entries, widths), widths, mono_col=3))
     return out
 
 
