@@ -27,8 +27,13 @@ CATEGORY_LABELS = {
     "traffic": "Traffic data",
     "content": "Content data",
     "financial": "Bank and other financial accounts or operations",
+    "search": "Search and seizure",
+    "hearing": "Hearing of a person",
+    "other": "Other assistance",
 }
 MEASURE_LABELS = {
+    "preserve": "Preservation of evidence pending a further request",
+    "obtain": "Obtaining evidence",
     "preservation": "Preservation of stored data",
     "production": "Production of stored data",
     "search-or-testimony": "Search, seizure or testimony",
@@ -146,8 +151,8 @@ def _addressee(w: Writer, req: RequestDoc) -> list[Any]:
         ),
         w.ticks(
             [
-                ("Designated establishment", establishment == "designated establishment"),
-                ("Legal representative", establishment == "legal representative"),
+                ("Designated establishment", establishment == "designated-establishment"),
+                ("Legal representative", establishment == "legal-representative"),
             ],
             columns=2,
         ),
@@ -462,12 +467,15 @@ def eio(w: Writer, req: RequestDoc, annexes: Sequence[AnnexInfo], digest: str) -
                     ("Information on bank and other financial accounts or operations", financial),
                     (
                         "Hearing (witness, expert, suspect, victim)",
-                        bool(measures & {"hearing", "search-or-testimony"}),
+                        "hearing" in cats or "search-or-testimony" in measures,
                     ),
-                    ("Search and seizure", bool(measures & {"search", "search-or-testimony"})),
+                    (
+                        "Search and seizure",
+                        "search" in cats or "search-or-testimony" in measures,
+                    ),
                     (
                         "Provisional measure to prevent destruction or transfer of evidence",
-                        "preservation" in measures,
+                        bool(measures & {"preservation", "preserve"}),
                     ),
                 ]
             ),

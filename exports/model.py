@@ -80,7 +80,7 @@ class Addressee:
     name: str
     kind: str = ""
     address: str = ""
-    establishment: str = ""
+    establishment: str = ""  # "designated-establishment", "legal-representative" or ""
 
 
 @dataclass(frozen=True)

@@ -245,7 +245,7 @@ def make_request(**overrides) -> RequestDoc:
             "Classifieds Example B.V.",
             "service provider",
             "Examplestraat 1, Amsterdam",
-            "designated establishment",
+            "designated-establishment",
         ),
         "measures": ("production",),
         "assistance": "Subscriber and traffic data for the identifiers in Annex 1.",

@@ -231,3 +231,21 @@ def test_emergency_epoc_deadline_is_eight_hours_from_the_clocks():
     ]
     preserve = deadlines_for("BUDAPEST-29", "BR", frozenset({"preservation"}), "urgent", ISSUED)
     assert preserve and preserve[0].due_at == ISSUED + timedelta(days=60)
+
+
+def test_tick_boxes_follow_the_request_and_stay_empty_otherwise():
+    from exports.model import Addressee
+
+    req = make_request(
+        instrument=Instrument("EPOC", "EPOC", "Reg. 2023/1543 Art. 5"),
+        data_categories=("subscriber",),
+        addressee=Addressee("Provider", "service provider", "", "legal-representative"),
+        enforcing_state_notified=None,
+    )
+    text = pdf_text(render_request_pdf(make_packet(request=req), "0" * 64), "-layout")
+    assert "\u2612 Subscriber data" in text
+    assert "\u2610 Traffic data" in text and "\u2610 Content data" in text
+    assert "\u2612 Legal representative" in text and "\u2610 Designated establishment" in text
+    # Notification: nobody said, so neither box is ticked.
+    assert "\u2610 The enforcing authority is notified" in text
+    assert "\u2610 No notification" in text
