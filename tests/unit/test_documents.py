@@ -152,6 +152,9 @@ def test_document_has_every_section_of_its_form_in_order(code):
     assert "CONFIDENTIAL \u2013 LAW ENFORCEMENT" in text
     for prose in RESOLVER_PROSE:
         assert prose not in text, f"{code}: {prose!r}"
+    # No internal workflow sign-off ("liaison", "supervisor") in place of the authority.
+    for internal in ("Sign-off", "liaison", "supervisor", "Approved:"):
+        assert internal not in text, f"{code}: {internal!r}"
 
 
 @pytest.mark.parametrize("code", ["EPOC", "EPOC-PR", "EIO"])
