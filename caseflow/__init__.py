@@ -26,7 +26,7 @@ from caseflow.extensions import close_db_session, csrf, end_request_unit, login_
 class DatabaseId(IntegerConverter):
     """`<int:...>` bounded to a 32-bit signed integer, the range of our primary keys."""
 
-    def __init__(self, url_map, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
 

@@ -21,62 +21,82 @@ class ConfigError(RuntimeError):
     """The configuration cannot be used; the message says which setting and why."""
 
 
-def _env(environ: Mapping[str, str], name: str, default: str | None = None) -> str | None:
+def _env(environ: Mapping[str, str], name: str) -> str | None:
+    """CASEFLOW_<name>, or None when unset or empty."""
     value = environ.get(f"CASEFLOW_{name}")
-    return value if value not in (None, "") else default
+    return value if value else None
+
+
+def _str(environ: Mapping[str, str], name: str, default: str) -> str:
+    value = _env(environ, name)
+    return default if value is None else value
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number of zero or more; anything else is a ConfigError naming the variable."""
+    value = _env(environ, name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"CASEFLOW_{name}: a whole number, not {value!r}") from None
+    if number < 0:
+        raise ConfigError(f"CASEFLOW_{name}: zero or more, not {number}")
+    return number
 
 
 def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
     """Map the environment to settings. Secrets missing in development are generated once."""
-    env_name = _env(environ, "ENV", "development")
+    env_name = _str(environ, "ENV", "development")
     if env_name not in {"development", "production"}:
         raise ConfigError(f"CASEFLOW_ENV: must be 'development' or 'production', not {env_name!r}")
     production = env_name == "production"
-    data_dir = Path(_env(environ, "DATA_DIR", str(Path.cwd() / "var")))
+    data_dir = Path(_str(environ, "DATA_DIR", str(Path.cwd() / "var")))
     return {
         "ENV_NAME": env_name,
         # The system of record. SQLite by default; PostgreSQL (psycopg 3) in production.
-        "DATABASE_URL": _env(environ, "DATABASE_URL", f"sqlite:///{data_dir / 'caseflow.db'}"),
+        "DATABASE_URL": _str(environ, "DATABASE_URL", f"sqlite:///{data_dir / 'caseflow.db'}"),
         # Where evidence blobs and other runtime files live.
         "DATA_DIR": str(data_dir),
         # Neo4j holding the link-analysis projection (see graph/ and deploy/neo4j/).
-        "NEO4J_URI": _env(environ, "NEO4J_URI", "bolt://127.0.0.1:7687"),
-        "NEO4J_USER": _env(environ, "NEO4J_USER", "neo4j"),
+        "NEO4J_URI": _str(environ, "NEO4J_URI", "bolt://127.0.0.1:7687"),
+        "NEO4J_USER": _str(environ, "NEO4J_USER", "neo4j"),
         # The local server's generated password (deploy/neo4j/neo4j.sh) is used when unset.
         "NEO4J_PASSWORD": _env(environ, "NEO4J_PASSWORD")
         or _read(instance_path / "neo4j-password"),
         # How the outbox reaches Neo4j: "thread" (background, retries), "inline", or "off".
-        "GRAPH_SYNC": _env(environ, "GRAPH_SYNC", "thread"),
+        "GRAPH_SYNC": _str(environ, "GRAPH_SYNC", "thread"),
         # Signs the session cookie. Generated into the instance folder in development.
         "SECRET_KEY": _secret(environ, "SECRET_KEY", instance_path, production),
         # Encrypts TOTP seeds at rest (AES-256-GCM). Generated like SECRET_KEY.
         "TOTP_KEY": _secret(environ, "TOTP_KEY", instance_path, production),
         # Organisation name shown in the system-use notice and on packets.
-        "ORGANISATION": _env(environ, "ORGANISATION", "CaseFlow demo agency"),
+        "ORGANISATION": _str(environ, "ORGANISATION", "CaseFlow demo agency"),
         # Largest upload accepted, in bytes (evidence files).
-        "MAX_CONTENT_LENGTH": int(_env(environ, "MAX_UPLOAD_BYTES", str(2 * 1024**3))),
-        "DEBUG": _env(environ, "DEBUG", "0") == "1",
+        "MAX_CONTENT_LENGTH": _int(environ, "MAX_UPLOAD_BYTES", 2 * 1024**3),
+        "DEBUG": _str(environ, "DEBUG", "0") == "1",
         # Number of reverse proxies in front (their X-Forwarded-* headers are trusted).
-        "PROXY_COUNT": int(_env(environ, "PROXY_COUNT", "0")),
+        "PROXY_COUNT": _int(environ, "PROXY_COUNT", 0),
         # Signs packet PDFs: a PKCS#12 file and its password in production; unset, a
         # self-signed certificate is generated into the instance folder at first use.
         "SIGNING_P12": _env(environ, "SIGNING_P12"),
         "SIGNING_P12_PASSWORD": _env(environ, "SIGNING_P12_PASSWORD"),
         # Bilateral MLA treaties the agency has, for the legal-basis resolver:
         # "GB-US=UK-US MLAT 1994;DE-US=Germany-US MLAT 2003" (either order of the pair).
-        "BILATERAL_TREATIES": _treaties(_env(environ, "BILATERAL_TREATIES", "") or ""),
+        "BILATERAL_TREATIES": _treaties(_str(environ, "BILATERAL_TREATIES", "")),
         # Custody ledger: checkpoint origin prefix and signed-note key name of this install.
-        "LEDGER_ORIGIN": _env(environ, "LEDGER_ORIGIN", "caseflow.invalid"),
+        "LEDGER_ORIGIN": _str(environ, "LEDGER_ORIGIN", "caseflow.invalid"),
         # Optional RFC 3161 TSA that timestamps every signed tree head, and its certificates
         # (PEM) for checking the tokens in `caseflow custody verify`.
         "TSA_URL": _env(environ, "TSA_URL"),
         "TSA_CA_FILE": _env(environ, "TSA_CA_FILE"),
         "TSA_CERT_FILE": _env(environ, "TSA_CERT_FILE"),
         # Custody gaps: an item with no custody event for this many days is reported.
-        "CUSTODY_GAP_DAYS": int(_env(environ, "CUSTODY_GAP_DAYS", "30")),
+        "CUSTODY_GAP_DAYS": _int(environ, "CUSTODY_GAP_DAYS", 30),
         # Upload temp files older than this are removed at start (other workers may still be
         # writing younger ones); 0 when a single process serves the app.
-        "UPLOAD_TEMP_GRACE_SECONDS": int(_env(environ, "UPLOAD_TEMP_GRACE_SECONDS", "3600")),
+        "UPLOAD_TEMP_GRACE_SECONDS": _int(environ, "UPLOAD_TEMP_GRACE_SECONDS", 3600),
     }
 
 

@@ -108,10 +108,12 @@ def _configure_postgresql(engine: Engine) -> None:
 def insert_ignoring_conflicts(session: Session, model: type) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING for the session's dialect (SQLite or PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model).on_conflict_do_nothing()
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(model).on_conflict_do_nothing()
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(model).on_conflict_do_nothing()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -65,13 +65,13 @@ def _file_nodes(item: EvidenceAnnex, scope: str) -> tuple[str, list[dict[str, An
                 "uco-types:hashValue": _typed(value.upper(), "hexBinary"),
             }
         )
-    file_facet = {
+    file_facet: dict[str, Any] = {
         "@id": _id("FileFacet", scope, item.number),
         "@type": "uco-observable:FileFacet",
         "uco-observable:fileName": item.filename,
         "uco-observable:sizeInBytes": _typed(item.size, "integer"),
     }
-    content_facet = {
+    content_facet: dict[str, Any] = {
         "@id": _id("ContentDataFacet", scope, item.number),
         "@type": "uco-observable:ContentDataFacet",
         "uco-observable:hash": hashes,
@@ -107,7 +107,8 @@ def custody_jsonld_chunks(data: PacketData, base_iri: str = DEFAULT_BASE) -> Ite
     encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
     head = f'{{"@context":{encode({**CONTEXT, "kb": base_iri})},"@graph":['
     parts: list[str] = [head]
-    size, batch, first = 0, [], True
+    batch: list[dict[str, Any]] = []
+    size, first = 0, True
 
     def flush() -> None:
         # One encode call per batch of nodes: a list's compact JSON is its items joined by ","

@@ -189,7 +189,9 @@ class PdfSigner:
         signer = signers.SimpleSigner(
             signing_cert=asn1_cert,
             signing_key=asn1_keys.PrivateKeyInfo.load(der_key),
-            cert_registry=SimpleCertificateStore.from_certs([asn1_cert, *asn1_extra]),
+            cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
+                [asn1_cert, *asn1_extra]
+            ),
         )
         chain = tuple(c.public_bytes(pem) for c in extra if c.subject != c.issuer)
         return cls(
@@ -248,5 +250,6 @@ def validate_pdf_signature(pdf_bytes: bytes, trust_root_pem: bytes) -> Signature
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     summary = status.summary()
     if intact and not whole:
-        summary += f"; coverage {status.coverage.name}: the file was changed after signing"
+        coverage = status.coverage.name if status.coverage is not None else "unknown"
+        summary += f"; coverage {coverage}: the file was changed after signing"
     return SignatureReport(intact=intact and whole, trusted=bool(status.trusted), summary=summary)

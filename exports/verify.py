@@ -561,7 +561,8 @@ class _Packet:
 
     def read(self, name: str) -> bytes:
         with self.open(name) as stream:
-            return stream.read()
+            data: bytes = stream.read()
+            return data
 
     def close(self) -> None:
         if self._zip is not None:
@@ -742,7 +743,8 @@ def _check_custody(packet: _Packet, checks: list[Check]) -> None:
         index = entry.get("index")
         problem = _custody_entry_problem(entry, checkpoint.size, checkpoint.root)
         starts_run = previous is None or previous[0] + 1 != index
-        if problem is None and not starts_run and entry["record"].get("prev_hash") != previous[1]:
+        linked = previous is not None and entry["record"].get("prev_hash") == previous[1]
+        if problem is None and not starts_run and not linked:
             problem = "prev_hash does not link to the previous entry"
         if problem is not None:
             bad += 1

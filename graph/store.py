@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
-from typing import Any, LiteralString, cast
+from typing import Any, LiteralString, TypeVar
 
 from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import DriverError, Neo4jError
@@ -58,9 +58,13 @@ _OP_QUERIES: dict[str, tuple[str, ...]] = {
 }
 
 
+T = TypeVar("T")
+
+
 def _q(text: str) -> LiteralString:
-    # Every query comes from graph.cypher constants; the driver's typing wants LiteralString.
-    return cast(LiteralString, text)
+    # Every query comes from graph.cypher constants; the driver's typing wants LiteralString
+    # (which mypy checks as str).
+    return text
 
 
 def _op_key(op: GraphOp) -> tuple[Any, ...]:
@@ -102,11 +106,11 @@ class GraphStore:
 
     # --- plumbing
 
-    def _read(self, work: Callable[[ManagedTransaction], Any]) -> Any:
+    def _read(self, work: Callable[[ManagedTransaction], T]) -> T:
         with self._driver.session(database=self._database) as session:
             return session.execute_read(work)
 
-    def _write(self, work: Callable[[ManagedTransaction], Any]) -> Any:
+    def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
         with self._driver.session(database=self._database) as session:
             return session.execute_write(work)
 
@@ -115,10 +119,16 @@ class GraphStore:
     def ensure_schema(self, timeout_seconds: int = 300) -> None:
         """Create the uniqueness constraints and indexes if missing, and wait until online."""
         for statement in cypher.SCHEMA:
-            self._write(lambda tx, s=statement: tx.run(_q(s)).consume())
-        self._read(
-            lambda tx: tx.run(_q(cypher.AWAIT_INDEXES), timeout_seconds=timeout_seconds).consume()
-        )
+
+            def create(tx: ManagedTransaction, text: str = statement) -> None:
+                tx.run(_q(text)).consume()
+
+            self._write(create)
+
+        def await_indexes(tx: ManagedTransaction) -> None:
+            tx.run(_q(cypher.AWAIT_INDEXES), timeout_seconds=timeout_seconds).consume()
+
+        self._read(await_indexes)
 
     def clear(self) -> None:
         """Delete every node and relationship (schema stays). For tests and `graph rebuild`.
@@ -136,7 +146,7 @@ class GraphStore:
         """
         try:
             with self._driver.session(database=self._database) as session:
-                return session.run(_q(cypher.PING)).single(strict=True)["ok"] == 1
+                return bool(session.run(_q(cypher.PING)).single(strict=True)["ok"] == 1)
         except (DriverError, Neo4jError, OSError):
             return False
 
@@ -161,14 +171,22 @@ class GraphStore:
             grouped[op.op].append(_row(op))
         for name in _APPLY_ORDER:
             for chunk in _chunks(grouped.get(name, []), self._batch_size):
-                self._write(lambda tx, n=name, c=chunk: self._run_op(tx, n, c))
+
+                def batch(tx: ManagedTransaction, n: str = name, c: list[Any] = chunk) -> None:
+                    self._run_op(tx, n, c)
+
+                self._write(batch)
         return ApplyResult({name: len(grouped[name]) for name in _APPLY_ORDER if grouped[name]})
 
     def apply_one_by_one(self, ops: Sequence[GraphOp]) -> ApplyResult:
         """Apply each op in its own transaction with a one-row MERGE: the benchmark baseline."""
         counts: dict[str, int] = defaultdict(int)
         for op in ops:
-            self._write(lambda tx, o=op: self._run_op(tx, o.op, [_row(o)]))
+
+            def one(tx: ManagedTransaction, o: GraphOp = op) -> None:
+                self._run_op(tx, o.op, [_row(o)])
+
+            self._write(one)
             counts[op.op] += 1
         return ApplyResult(dict(counts))
 

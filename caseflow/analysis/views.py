@@ -85,7 +85,11 @@ def case_graph(case_id: int):
     depth = request.args.get("depth", "2")
     if (focus and not focus.isdigit()) or not depth.isdigit():
         raise ValidationError("Focus and depth: whole numbers.", field="focus")
-    extra = {"clusters": (), "places": (), "focus": int(focus) if focus else None}
+    extra: dict[str, object] = {
+        "clusters": (),
+        "places": (),
+        "focus": int(focus) if focus else None,
+    }
     try:
         if focus:
             sub = services.neighbourhood(

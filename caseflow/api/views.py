@@ -45,7 +45,7 @@ def index():
         except ValidationError as exc:
             rollback_unit()
             target = getattr(form, exc.field or "", None) or form.name
-            target.errors.append(exc.message)  # type: ignore[union-attr]
+            target.errors.append(exc.message)
         else:
             return _page(TokenForm(formdata=None), secret=secret, status=201)
     return _page(form, status=400 if form.errors else 200)

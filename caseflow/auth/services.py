@@ -176,7 +176,7 @@ def _revoke_all_sessions(session: Session, user: User, now: datetime, reason: st
         .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
         .values(revoked_at=now, revoked_reason=reason)
     )
-    return result.rowcount or 0
+    return _rowcount(result)
 
 
 def _revoke_api_tokens(session: Session, user: User, now: datetime) -> int:
@@ -188,7 +188,12 @@ def _revoke_api_tokens(session: Session, user: User, now: datetime) -> int:
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    return result.rowcount or 0
+    return _rowcount(result)
+
+
+def _rowcount(result: sa.Result[Any]) -> int:
+    """Rows an UPDATE changed (a CursorResult's count; 0 when the driver does not say)."""
+    return getattr(result, "rowcount", 0) or 0
 
 
 def deactivate_user(
@@ -339,9 +344,21 @@ def _fail(
     raise error
 
 
-def _refuse(session: Session, error: CaseFlowError, action: str, **audit: Any) -> NoReturn:
-    """Refuse a login step with an audit record kept after the rollback."""
-    uow.after_rollback(session, lambda s: _security(s, action, **audit))
+def _refuse(
+    session: Session,
+    error: CaseFlowError,
+    action: str,
+    *,
+    user_id: int | None = None,
+    **audit: Any,
+) -> NoReturn:
+    """Refuse a login step with an audit record (about the account `user_id`, if known)
+    kept after the rollback."""
+
+    def write(s: Session) -> None:
+        _security(s, action, user=s.get(User, user_id) if user_id else None, **audit)
+
+    uow.after_rollback(session, write)
     raise error
 
 
@@ -370,20 +387,16 @@ def check_password(
             details={"username": username[:64], "reason": "unknown or inactive"},
         )
     if _is_locked(user, now):
-        user_id = user.id
-        uow.after_rollback(
+        _refuse(
             session,
-            lambda s: _security(
-                s,
-                "login.refused_locked",
-                actor=actor_for(s.get(User, user_id), origin),
-                origin=origin,
-                now=now,
-                outcome="denied",
-                user=s.get(User, user_id),
-            ),
+            AccountLocked(LOCKED_ERROR),
+            "login.refused_locked",
+            actor=actor_for(user, origin),
+            origin=origin,
+            now=now,
+            outcome="denied",
+            user_id=user.id,
         )
-        raise AccountLocked(LOCKED_ERROR)
     if not settings.hasher.verify(user.password_hash, password):
         _fail(
             session,

@@ -125,6 +125,8 @@ def open_case(
     )
     _audit(session, actor, "case.create", "collection", case, details={"reference": case.reference})
     owner = session.get(User, actor.user_id)
+    if owner is None:  # case.create needs a personal account (policy), so this is a bug
+        raise PermissionDenied("Opening a case needs a personal account.")
     enqueue(session, "upsert_case", case_graph_payload(case, owner), now=now)
     return case
 
@@ -448,6 +450,10 @@ def dashboard(session: Session, actor: Actor, *, today: date, horizon_days: int 
         )
         .order_by(CaseTask.due_on, CaseTask.id)
     ).all()
-    due = [DueItem(t.case_id, ref, t.title, t.kind, t.due_on, t.due_on < today) for t, ref in rows]
+    due = [
+        DueItem(t.case_id, ref, t.title, t.kind, t.due_on, t.due_on < today)
+        for t, ref in rows
+        if t.due_on is not None  # the query's condition; narrows the type
+    ]
     awaiting = [c for c in cases if c.status == "awaiting-assistance"]
     return Dashboard(cases, due, awaiting)

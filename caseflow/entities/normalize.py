@@ -234,7 +234,7 @@ def _phone(
         number_region = phonenumbers.region_code_for_number(number) or "001"
         number_type = _PHONE_TYPES.get(phonenumbers.number_type(number), "unknown")
     else:
-        where = region or phonenumbers.region_code_for_country_code(number.country_code)
+        where = region or phonenumbers.region_code_for_country_code(number.country_code or 0)
         return f"not a valid number for region {where}"
     attributes["region"] = number_region
     attributes["type"] = number_type
@@ -634,7 +634,7 @@ def normalize_iban(raw: Raw, *, default_region: str | None = None) -> Normalized
     except InvalidChecksum:
         raise InvalidIdentifier("bank_account", "IBAN check digits do not match") from None
     except ValidationError as exc:
-        raise InvalidIdentifier("bank_account", f"not a valid IBAN ({exc.message})") from None
+        raise InvalidIdentifier("bank_account", f"not a valid IBAN ({exc})") from None
     country = compact[:2]
     return Normalized(
         "bank_account",
@@ -660,7 +660,7 @@ def normalize_imei(raw: Raw, *, default_region: str | None = None) -> Normalized
     except InvalidChecksum:
         raise InvalidIdentifier("device", "IMEI check digit does not match") from None
     except ValidationError as exc:
-        raise InvalidIdentifier("device", f"not a valid IMEI ({exc.message})") from None
+        raise InvalidIdentifier("device", f"not a valid IMEI ({exc})") from None
     body = digits[:14]
     canonical = body + luhn.calc_check_digit(body)
     attributes = {"tac": body[:8]}

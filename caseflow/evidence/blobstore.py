@@ -7,6 +7,7 @@ client filenames never reach the filesystem. The same interface can front an S3-
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import queue
 import re
@@ -156,7 +157,7 @@ class BlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).is_file()
 
-    def open(self, sha256: str) -> BinaryIO:
+    def open(self, sha256: str) -> io.BufferedReader:
         """Open a stored blob for reading; BlobNotFound if absent."""
         path = self.path_for(sha256)
         try:

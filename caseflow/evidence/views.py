@@ -7,6 +7,8 @@ served only through a deliberate POST, which is a custody "accessed" event.
 
 from __future__ import annotations
 
+from typing import BinaryIO, cast
+
 from flask import (
     Blueprint,
     Response,
@@ -114,7 +116,7 @@ def upload(case_id: int):
         abort(400)
     boundary = request.mimetype_params.get("boundary", "").encode("latin-1")
     try:
-        fields, uploaded = StreamingForm(request.stream, boundary).read_fields()
+        fields, uploaded = StreamingForm(cast(BinaryIO, request.stream), boundary).read_fields()
     except MalformedUpload:
         abort(400)
     try:
@@ -130,7 +132,7 @@ def upload(case_id: int):
                 transactions(),
                 actor,
                 case_id,
-                uploaded.stream,  # type: ignore[arg-type]
+                uploaded.stream,
                 store=_store(),
                 max_bytes=limit,
                 filename=uploaded.filename,

@@ -253,7 +253,7 @@ def instrument_codes() -> tuple[str, ...]:
 
 
 def _evaluate(when: tuple[str, ...], facts: BasisFacts) -> tuple[bool, list[str], str]:
-    reasons = []
+    reasons: list[str] = []
     for name in when:
         held, why, why_not = CONDITIONS[name](facts)
         if not held:

@@ -24,6 +24,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -101,7 +102,7 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _guard() -> Response | None:
+def _guard() -> ResponseReturnValue | None:
     g.request_id = secrets.token_hex(8)
     endpoint = request.endpoint
     if endpoint is None or endpoint == "static":

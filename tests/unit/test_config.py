@@ -83,3 +83,19 @@ def test_behind_a_proxy_external_urls_are_https_and_client_ip_is_forwarded(tmp_p
     )
     assert seen == {"url": "https://caseflow.example.org/login", "ip": "203.0.113.9"}
     app.extensions["caseflow.engine"].dispose()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("MAX_UPLOAD_BYTES", "2GB", "CASEFLOW_MAX_UPLOAD_BYTES: a whole number, not '2GB'"),
+        ("PROXY_COUNT", "-1", "CASEFLOW_PROXY_COUNT: zero or more, not -1"),
+        ("CUSTODY_GAP_DAYS", "thirty", "CASEFLOW_CUSTODY_GAP_DAYS: a whole number"),
+    ],
+)
+def test_a_number_setting_that_is_not_a_number_is_named_not_a_traceback(
+    tmp_path, name, value, message
+):
+    with pytest.raises(ConfigError, match=message):
+        load_settings({f"CASEFLOW_{name}": value}, tmp_path)
+    assert load_settings({f"CASEFLOW_{name}": ""}, tmp_path)["CUSTODY_GAP_DAYS"] == 30
