@@ -30,7 +30,7 @@ from tests.factories import (
 )
 from tests.helpers import csrf_token, totp_now
 
-ANNEX_BYTES = 192 * 1024 * 1024
+ANNEX_BYTES = 256 * 1024 * 1024
 PROBE_LIMIT_SECONDS = 0.5
 
 
