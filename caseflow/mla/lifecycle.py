@@ -286,8 +286,8 @@ def _clock(
             due_at=None,
             next_step=f"Starts when '{first}' is recorded.",
         )
-    period = _delta(period_spec)
-    due = start + period
+    length = _delta(period_spec)
+    due = start + length
     extended = 0
     ext = spec.get("extension")
     if ext:
@@ -304,9 +304,9 @@ def _clock(
         ref = f" (reference {e.reference})" if e.reference else ""
         notes.append(f"Confirmed by the holder on {_t(e.at)}{ref}; the expiry still applies.")
     reminders = tuple(
-        Reminder(start + _reminder_after(r, period), r["text"])
+        Reminder(start + _reminder_after(r, length), r["text"])
         for r in spec.get("reminders", ())
-        if start + _reminder_after(r, period) < due
+        if start + _reminder_after(r, length) < due
     )
     closing = _first(events, CLOSING)
     if spec["kind"] == "preservation":

@@ -85,8 +85,9 @@ class BasisFacts:
             issuing_authority_type=self.issuing_authority,
             transnational=self.transnational,
             organised_group=self.organised_group,
+            # RequestFacts normalises the legacy boolean answer (True is "yes").
             child_exploitation=(
-                self.child_exploitation if self.child_offence is None else self.child_offence
+                self.child_exploitation if self.child_offence is None else self.child_offence  # type: ignore[arg-type]
             ),
         )
         for name, value in (
