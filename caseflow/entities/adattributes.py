@@ -371,11 +371,11 @@ def locations(text: str) -> list[Location]:
         previous = text[max(0, start - 12) : start].rstrip().rpartition(" ")[2].lower()
         if previous not in _PLACE_WORDS and not previous.endswith("📍"):
             continue
-        match = _PLACE_NAME.match(text, start)
-        if match is None:
+        named = _PLACE_NAME.match(text, start)
+        if named is None:
             continue
-        name = match.group("name").rstrip(".")
-        span = (match.start("name"), match.start("name") + len(name))
+        name = named.group("name").rstrip(".")
+        span = (named.start("name"), named.start("name") + len(name))
         place = _place(name)
         if place is not None:
             add(Location(name, place.country, place.subdivision, place.city, span))

@@ -313,18 +313,20 @@ def _find(
     named += platforms.handles_before(folded, labels, named)
     hits += _phone_accounts(folded, labels, phones, {h.span[0] for h in named})
     labelled = Coverage(len(text))
-    for found in named:
-        if taken.touches((found.span[1] - len(found.handle), found.span[1])):
+    for named_handle in named:
+        end = named_handle.span[1]
+        if taken.touches((end - len(named_handle.handle), end)):
             continue
-        raw = {"platform": found.platform, "handle": found.handle}
-        hits.append(_Hit("account", raw, text[found.span[0] : found.span[1]], found.span))
-        labelled.add(found.span)
+        account = {"platform": named_handle.platform, "handle": named_handle.handle}
+        spelled = text[named_handle.span[0] : end]
+        hits.append(_Hit("account", account, spelled, named_handle.span))
+        labelled.add(named_handle.span)
     for match in _BARE_HANDLE.finditer(folded):
         if taken.touches(match.span()) or labelled.touches(match.span()):
             continue
         handle = match.group("handle")
-        raw = {"platform": platform or "", "handle": handle}
-        hits.append(_Hit("account", raw, f"@{handle}", match.span()))
+        bare = {"platform": platform or "", "handle": handle}
+        hits.append(_Hit("account", bare, f"@{handle}", match.span()))
     return hits
 
 

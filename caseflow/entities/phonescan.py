@@ -198,7 +198,8 @@ def _free_underscores(folded: str, start: int, end: int) -> bool:
 def _lengths(region: str) -> tuple[frozenset[int], str, str, str]:
     md = PhoneMetadata.metadata_for_region(region)
     assert md is not None
-    lengths = frozenset(md.general_desc.possible_length or ())
+    general = md.general_desc
+    lengths = frozenset((general.possible_length if general is not None else None) or ())
     idd = "011" if md.country_code == 1 else "00"
     return lengths, md.national_prefix or "", str(md.country_code), idd
 
