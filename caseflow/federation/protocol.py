@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from caseflow.clock import utcnow
 from caseflow.federation import psi, sealing
@@ -240,6 +240,21 @@ class _Refuse(Exception):
     def __init__(self, reason: str, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.reason, self.message, self.field = reason, message, field
+
+
+T = TypeVar("T")
+
+
+def _known(value: T | None, what: str) -> T:
+    """A value an earlier step of the run set, or that this step's message must carry: its
+    absence is refused like any inconsistent message, never a crash."""
+    if value is None:
+        raise _Refuse("inconsistent_run", f"{what} is missing at this step of the run.")
+    return value
+
+
+def _secret(state: RunState) -> bytes:
+    return _known(state.shared_secret, "The shared sealing key")
 
 
 def _author(step: int) -> str:
@@ -467,7 +482,7 @@ class Federation:
         lifetime: timedelta,
     ) -> Outcome:
         header = message.header
-        size = header.set_sizes["initiator"]
+        size = _known(header.set_sizes["initiator"], "The initiator's set size")
         self._check_partner_size(state, partner, size, now)
         psi.check_request(message.part("request"), count=size)
         elements, kinds = _our_set(holdings, partner)
@@ -480,7 +495,7 @@ class Federation:
         state.elements, state.client_key = tuple(elements), client_key
         state.partner_request = message.part("request")
         state.shared_secret = sealing.shared_secret(
-            exchange_private, header.exchange_key, state.run_id
+            exchange_private, _known(header.exchange_key, "The exchange key"), state.run_id
         )
         reply = self._send(
             state,
@@ -503,7 +518,7 @@ class Federation:
         lifetime: timedelta,
     ) -> Outcome:
         header = message.header
-        size = header.set_sizes["responder"]
+        size = _known(header.set_sizes["responder"], "The responder's set size")
         self._check_partner_size(state, partner, size, now)
         setup, response = psi.answer_request(
             state.elements, message.part("request"), client_count=size
@@ -511,7 +526,9 @@ class Federation:
         state.responder_size = size
         state.partner_kinds = header.kinds
         state.shared_secret = sealing.shared_secret(
-            state.exchange_private, header.exchange_key, state.run_id
+            _known(state.exchange_private, "Our exchange key"),
+            _known(header.exchange_key, "The exchange key"),
+            state.run_id,
         )
         state.exchange_private = None
         reply = self._send(
@@ -530,7 +547,9 @@ class Federation:
     ) -> Outcome:
         matches = self._learn(state, message)
         setup, response = psi.answer_request(
-            state.elements, state.partner_request, client_count=state.initiator_size
+            state.elements,
+            _known(state.partner_request, "The partner's request"),
+            client_count=_known(state.initiator_size, "The initiator's set size"),
         )
         sealed = self._seal(state, partner, holdings, matches, step=4)
         state.client_key = state.partner_request = None
@@ -595,7 +614,7 @@ class Federation:
     def _learn(self, state: RunState, message: Message) -> tuple[Selector, ...]:
         partner_size = state.partner_size or 0
         indices, _ = psi.intersect(
-            state.client_key,
+            _known(state.client_key, "Our PSI key"),
             state.elements,
             message.part("setup"),
             message.part("response"),
@@ -619,10 +638,10 @@ class Federation:
             for selector in matches:
                 refs = sealing.clean_references(found.get(selector, ()))
                 if refs and len(references) < sealing.MAX_LABELS:
-                    key = sealing.label_key(state.shared_secret, state.run_id, selector.element)
+                    key = sealing.label_key(_secret(state), state.run_id, selector.element)
                     references[key] = refs
         content = sealing.Sealed(len(matches), references)
-        return sealing.seal(state.shared_secret, state.run_id, self.key.key_id, step, content)
+        return sealing.seal(_secret(state), state.run_id, self.key.key_id, step, content)
 
     def _open(
         self, state: RunState, message: Message, matches: tuple[Selector, ...]
@@ -633,15 +652,13 @@ class Federation:
         leave a trace in our records.
         """
         sealed = sealing.open_sealed(
-            state.shared_secret,
+            _secret(state),
             state.run_id,
             message.header.sender,
             message.header.step,
             message.part("sealed"),
         )
-        by_key = {
-            sealing.label_key(state.shared_secret, state.run_id, s.element): s for s in matches
-        }
+        by_key = {sealing.label_key(_secret(state), state.run_id, s.element): s for s in matches}
         references = {by_key[k]: refs for k, refs in sealed.references.items() if k in by_key}
         state.partner_match_count = sealed.matched
         state.unmatched_labels = len(sealed.references) - len(references)

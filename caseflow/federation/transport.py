@@ -235,7 +235,8 @@ class HttpPeer:
         status, body, _ = self._call("POST", self._url(f"{API_PREFIX}/messages"), data)
         record = _json(body)
         if status != 202:
-            error = record.get("error") if isinstance(record.get("error"), dict) else {}
+            found = record.get("error")
+            error: dict[str, Any] = found if isinstance(found, dict) else {}
             raise PartnerError(
                 str(error.get("reason") or error.get("code") or "error"),
                 f"the partner refused: {error.get('message') or f'HTTP {status}'}",
