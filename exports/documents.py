@@ -57,7 +57,9 @@ def _yes(value: bool | None) -> bool:
     return value is True
 
 
-def _authority_rows(a: Authority | None, kind_label: str = "Type of authority") -> list:
+def _authority_rows(
+    a: Authority | None, kind_label: str = "Type of authority"
+) -> list[tuple[str, str]]:
     a = a or Authority(name="")
     return [
         ("Name of the authority", a.name),
@@ -69,7 +71,7 @@ def _authority_rows(a: Authority | None, kind_label: str = "Type of authority") 
     ]
 
 
-def _contact_rows(req: RequestDoc) -> list:
+def _contact_rows(req: RequestDoc) -> list[tuple[str, str]]:
     c = req.contact
     return [
         ("Contact person", c.person),

@@ -264,7 +264,9 @@ class FontSet:
         # Characters of a script with its own font never count as covered: DejaVu has Arabic
         # glyphs, but only the Arabic path reshapes and reorders them.
         return frozenset(
-            c for c in pdfmetrics.getFont(self.base).face.charToGlyph if _script_of(c) is None
+            c
+            for c in pdfmetrics.getFont(self.base).face.charToGlyph  # type: ignore[attr-defined]
+            if _script_of(c) is None
         )
 
     def covered(self, text: str) -> bool:
@@ -363,9 +365,9 @@ class _TTFont(TTFont):
         if ascii_text:
             state = self.state[doc]
             if not hasattr(state, "cf_identity"):
-                state.cf_identity = set()
-            assigned = state.assignments
-            state.cf_identity.update(c for c in set(text) if assigned.get(ord(c)) == ord(c))
+                state.cf_identity = set()  # type: ignore[attr-defined]
+            assigned = state.assignments  # type: ignore[attr-defined]
+            state.cf_identity.update(c for c in set(text) if assigned.get(ord(c)) == ord(c))  # type: ignore[attr-defined]
         return out
 
 
@@ -376,7 +378,7 @@ def _register(name: str, path: pathlib.Path, subfont: int = 0) -> None:
     except KeyError:
         pass
     kwargs = {"subfontIndex": subfont} if path.suffix.lower() == ".ttc" else {}
-    pdfmetrics.registerFont(_TTFont(name, str(path), **kwargs))
+    pdfmetrics.registerFont(_TTFont(name, str(path), **kwargs))  # type: ignore[arg-type]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -398,7 +400,8 @@ def _visual(line: str) -> str:
     import arabic_reshaper
     from bidi import get_display
 
-    return get_display(arabic_reshaper.reshape(line), base_dir="L")
+    shown: str = get_display(arabic_reshaper.reshape(line), base_dir="L")
+    return shown
 
 
 @functools.cache

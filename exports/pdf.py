@@ -177,7 +177,8 @@ class PlainTable(Flowable):
         c.saveState()
         c.setFillColor(_HEADER_BG)
         c.rect(0, height - self.heights[0], width, self.heights[0], stroke=0, fill=1)
-        lines, y = [], height
+        lines: list[tuple[float, float, float, float]] = []
+        y = height
         for h in self.heights:
             lines.append((0, y, width, y))
             y -= h
@@ -305,7 +306,7 @@ class Writer:
         return self.para(value, style)
 
     def table(
-        self, rows: list[list[Any]], widths: Sequence[float], extra: Iterable[tuple] = ()
+        self, rows: list[list[Any]], widths: Sequence[float], extra: Iterable[tuple[Any, ...]] = ()
     ) -> LongTable:
         table = LongTable(rows, colWidths=list(widths), repeatRows=1)
         table.setStyle(self.table_style(tuple(extra)))
@@ -333,9 +334,10 @@ class Writer:
         return self.table(rows, widths, extra)
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 - one Writer per build; bounded
-    def table_style(self, extra: tuple[tuple, ...] = ()) -> TableStyle:
+    def table_style(self, extra: tuple[tuple[Any, ...], ...] = ()) -> TableStyle:
         # One TableStyle per distinct command list: thousands of custody tables share a few.
-        return TableStyle([*self.grid, *extra])
+        commands: list[Any] = [*self.grid, *extra]
+        return TableStyle(commands)
 
     # -- form primitives --------------------------------------------------------------------
 
@@ -386,7 +388,7 @@ class Writer:
             self.rich(f"{self.tick_on if on else self.tick_off}&nbsp;&nbsp;{_esc(text)}")
             for text, on in options
         ]
-        rows = [cells[i : i + columns] for i in range(0, len(cells), columns)]
+        rows: list[list[Any]] = [cells[i : i + columns] for i in range(0, len(cells), columns)]
         if rows and len(rows[-1]) < columns:
             rows[-1] += [""] * (columns - len(rows[-1]))
         table = Table(rows or [[""]], colWidths=[_WIDTH / columns] * columns)
@@ -446,7 +448,7 @@ class _NumberedCanvas(Canvas):
         super().__init__(*args, **kwargs)
 
     def save(self) -> None:
-        total = self.getPageNumber() - (0 if self._code else 1)
+        total = self.getPageNumber() - (0 if self._code else 1)  # type: ignore[attr-defined]
         self.beginForm(_PAGE_COUNT_FORM)
         self.setFont(self.fonts.base, 7)
         self.drawString(0, 0, str(total))
@@ -571,7 +573,7 @@ def cover(w: Writer, req: RequestDoc, annexes: Sequence[AnnexInfo], digest: str)
 def _identifiers(w: Writer, req: RequestDoc, number: int) -> list[Any]:
     widths = (20 * mm, 66 * mm, 32 * mm, 11 * mm, _WIDTH - 129 * mm)
     rows: list[list[Any]] = [["Kind", "Value", "Observed (UTC)", "Port", "Relevance"]]
-    sizes: list[tuple] = []
+    sizes: list[tuple[Any, ...]] = []
     for row, ident in enumerate(req.identifiers, start=1):
         value, size = _fit_token(w, ident.value, widths[1])
         if size != 7:
@@ -867,7 +869,7 @@ def render_request_pdf(data: PacketData, packet_digest: str, fonts: FontSet | No
         title=f"{req.instrument.label} {req.reference}",
         author=req.issuing_authority.name,
         subject=f"packet-digest sha256:{packet_digest}",
-        keywords=f"CaseFlow {req.instrument.code} {req.reference}",
+        keywords=f"CaseFlow {req.instrument.code} {req.reference}",  # type: ignore[arg-type]
         creator="CaseFlow",
         lang=DOCUMENT_LANGUAGE,
     )

@@ -69,7 +69,7 @@ def thaw(blob: bytes, opener: Callable[[str], Callable[[], BinaryIO]] | None = N
         raise SnapshotError(f"not JSON: {exc}") from exc
     if not isinstance(document, dict) or document.get("schema") != SNAPSHOT_SCHEMA:
         raise SnapshotError(f"not a {SNAPSHOT_SCHEMA} snapshot")
-    data = _build(PacketData, document["packet"])
+    data: PacketData = _build(PacketData, document["packet"])
     if opener is not None:
         evidence = tuple(
             dataclasses.replace(item, open_bytes=opener(item.sha256)) for item in data.evidence
