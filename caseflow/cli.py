@@ -505,11 +505,20 @@ def packet_group() -> None:
 
 @packet_group.command("verify")
 @click.argument("packet", type=click.Path(exists=True, dir_okay=True))
-def packet_verify(packet: str) -> None:
+@click.option("--expect-root", metavar="SHA256", help="Root certificate's SHA-256 fingerprint.")
+@click.option(
+    "--expect-ledger-key", metavar="KEY", multiple=True, help="Custody ledger verifier key."
+)
+@click.option("--no-signatures", is_flag=True, help="Accept unchecked signatures (no crypto).")
+def packet_verify(
+    packet: str, expect_root: str | None, expect_ledger_key: tuple[str, ...], no_signatures: bool
+) -> None:
     """Check a packet offline (same checks as its bundled verify.py); exit 1 naming failures."""
     from exports.verify import main
 
-    sys.exit(main([packet]))
+    args = [packet, *(["--expect-root", expect_root] if expect_root else [])]
+    args += [a for key in expect_ledger_key for a in ("--expect-ledger-key", key)]
+    sys.exit(main([*args, *(["--no-signatures"] if no_signatures else [])]))
 
 
 # --- demo ------------------------------------------------------------------------------------

@@ -247,17 +247,25 @@ Everything below works offline. Nothing needs CaseFlow.
      sha256sum -c SHA256SUMS
 
    Every line must say OK. SHA256SUMS lists every other file in the packet.
+   Check the ZIP itself with verify.py too (step 2): only the ZIP shows a file name that
+   appears twice, and unzip silently keeps one of the copies.
    manifest.json lists the same hashes and sizes, and the evidence items (with MD5
    and SHA-1 for forensic tools) even when their files are not included.
 
 2. Run the bundled verifier (Python 3.11+, and the `cryptography` package):
 
      python3 verify.py .          (or: python3 verify.py packet.zip)
+     python3 verify.py . --expect-root SHA256 --expect-ledger-key KEY
 
-   It re-checks every hash, the packet digest, every custody entry (entry hash, Merkle
-   leaf, inclusion proof against the signed tree head), the tree head's Ed25519
-   signature, and the PDF signature's digest and CMS signature against certs/.
-   It prints one line per check and exits non-zero naming what failed.
+   with the root certificate's fingerprint and the custody ledger's key as the requesting
+   authority gave them to you by another channel. It checks that the packet has each
+   member once and nothing else, every hash, the packet digest against the one the signed
+   PDF carries, manifest.json field by field against the signed request.json, every
+   custody entry (entry hash, Merkle leaf, inclusion proof against the signed tree head),
+   the tree head's Ed25519 signature, and the PDF signature's digest and CMS signature
+   against certs/. It prints the fingerprints it trusted, one line per check, and exits
+   non-zero naming what failed. Without `cryptography` the signatures cannot be checked:
+   it says so and fails, unless you pass --no-signatures.
 
 3. Check the PDF signature with independent tools:
 

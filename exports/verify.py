@@ -512,27 +512,102 @@ __all__: Sequence[str] = (
 # ---- packet verification ----
 # Everything below checks a whole MLA packet (a ZIP or its unpacked folder). It is what
 # `python3 verify.py packet.zip` runs; the names it prints are the packet's member names.
+#
+# Trust runs one way: the CMS signature of request.pdf (needs `cryptography`) covers the packet
+# digest the PDF carries; the digest covers every member but request.pdf, manifest.json and
+# SHA256SUMS (recomputed here from the members themselves); request.json is one of the covered
+# members, so its values are the signed truth, and manifest.json and the PDF's metadata are
+# compared with it field by field. SHA256SUMS is a convenience for `sha256sum -c` only.
 
+import argparse  # noqa: E402
 import itertools  # noqa: E402
 import os  # noqa: E402 - kept with the packet section so the primitives above stay standalone
 import sys  # noqa: E402
 import zipfile  # noqa: E402
 
 PACKET_DIGEST_SCHEMA = "caseflow.packet-digest/1"
+MANIFEST_SCHEMA = "caseflow.manifest/1"
+REQUEST_SCHEMA = "caseflow.request/2"
 NOT_IN_PACKET_DIGEST = frozenset({"request.pdf", "manifest.json", "SHA256SUMS"})
+# Members every packet has; evidence files (named in request.json), certs/root.pem and
+# certs/chain-N.pem (N = 1, 2, ... without gaps) come on top. Anything else is refused.
+REQUIRED_MEMBERS = frozenset(
+    {
+        "request.pdf",
+        "request.json",
+        "identifiers.csv",
+        "custody.json",
+        "custody.jsonld",
+        "certs/signer.pem",
+        "verify.py",
+        "VERIFY.txt",
+        "manifest.json",
+        "SHA256SUMS",
+    }
+)
+MANIFEST_KEYS = frozenset(
+    {
+        "schema",
+        "reference",
+        "generated_at",
+        "packet_digest",
+        "files",
+        "evidence",
+        "includes_evidence_files",
+    }
+)
+_CHAIN_MEMBER = re.compile(r"certs/chain-([1-9][0-9]*)\.pem")
 _SUMS_LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
 _OID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
 _OID_SHA256 = "2.16.840.1.101.3.4.2.1"
 _OID_SIGNED_DATA = "1.2.840.113549.1.7.2"
+_SIGNATURES_NEED = (
+    "NOT CHECKED: signature checks need the Python package `cryptography`, which this Python "
+    "does not have (pip install cryptography, or apt-get install python3-cryptography)"
+)
+_SKIPPED = "NOT CHECKED (--no-signatures): who made this packet is not established"
 
 
 @dataclass(frozen=True)
 class Check:
-    """One verification step: `name` says what was checked (member names included)."""
+    """One verification step: `name` says what was checked (member names included).
+
+    `skipped` marks a signature check the user chose not to make (`--no-signatures`, when
+    `cryptography` is missing): it is printed as SKIP and never counts as passed."""
 
     name: str
     ok: bool
     detail: str
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What the recipient was told out of band: the SHA-256 fingerprint of the root
+    certificate (hex, colons and case ignored) and the custody ledger's verifier key(s)
+    (`name+hash+base64` as verify.py prints it, or the raw Ed25519 key in base64). With
+    `skip_signatures` a missing `cryptography` package is accepted (the signature checks are
+    reported as SKIP); without it, a missing package fails the verification."""
+
+    root_sha256: str | None = None
+    ledger_keys: tuple[str, ...] = ()
+    skip_signatures: bool = False
+
+
+def _have_cryptography() -> bool:
+    try:
+        import cryptography.hazmat.primitives.asymmetric.ed25519
+        import cryptography.x509  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _unsigned(name: str, expect: Expectations) -> Check:
+    """The check `name` could not be made because `cryptography` is missing."""
+    if expect.skip_signatures:
+        return Check(name, True, _SKIPPED, skipped=True)
+    return Check(name, False, _SIGNATURES_NEED + "; or pass --no-signatures to accept that")
 
 
 class _Packet:
@@ -543,6 +618,7 @@ class _Packet:
         self._zip = None if os.path.isdir(path) else zipfile.ZipFile(path)
 
     def names(self) -> list[str]:
+        """Every file member name, duplicates included (a ZIP may repeat a name)."""
         if self._zip is not None:
             return [i.filename for i in self._zip.infolist() if not i.is_dir()]
         found = []
@@ -551,6 +627,12 @@ class _Packet:
                 full = os.path.join(folder, name)
                 found.append(os.path.relpath(full, self.path).replace(os.sep, "/"))
         return found
+
+    def folders(self) -> list[str]:
+        """Directory entries of a ZIP (`zip -r` adds them); a folder has none to report."""
+        if self._zip is None:
+            return []
+        return [i.filename for i in self._zip.infolist() if i.is_dir()]
 
     def open(self, name: str) -> Any:
         if not _safe_member_name(name):
@@ -596,25 +678,41 @@ def packet_digest_of(files: Mapping[str, Mapping[str, Any]]) -> str:
     return hashlib.sha256(canonical_bytes(body)).hexdigest()
 
 
-def verify_packet(path: str) -> list[Check]:
+def verify_packet(path: str, expect: Expectations | None = None) -> list[Check]:
     """Check a packet offline and return every check made, failures named.
 
-    Covers: every SHA256SUMS line and that no member is left out of it; manifest.json against
-    the actual members and the packet digest; custody.json (checkpoint signature with the
-    bundled key, each entry's hash, leaf, inclusion proof and chain link); request.pdf (the
-    packet digest it carries, the signed byte range's SHA-256 against the CMS messageDigest,
-    the CMS signature with certs/signer.pem, the signer certificate issued by certs/root.pem).
+    Covers: the member list (no duplicate names, nothing missing, nothing unexpected); every
+    member's SHA-256 against SHA256SUMS; the packet digest recomputed from the members and
+    compared with the one the signed PDF carries; manifest.json field by field against the
+    signed request.json (files, reference, generated_at, every evidence field); each evidence
+    file against request.json's SHA-256 and size; custody.json (checkpoint signature, the
+    expected ledger key, each entry's hash, leaf, inclusion proof and chain link); request.pdf
+    (the digest and reference in its signed metadata, the signed byte range's SHA-256 against
+    the CMS messageDigest, the CMS signature with certs/signer.pem, the chain to
+    certs/root.pem and its fingerprint). Hash, chain and proof checks need only the standard
+    library; the signature checks need `cryptography` and fail, saying so, without it (unless
+    `expect.skip_signatures`).
     """
+    expect = expect or Expectations()
     checks: list[Check] = []
     try:
         packet = _Packet(path)
     except (OSError, zipfile.BadZipFile) as exc:
         return [Check("open packet", False, f"{path}: {exc}")]
     try:
-        actual = _stage("SHA256SUMS", _check_sums, checks, packet, checks) or {}
-        manifest = _stage("manifest.json", _check_manifest, checks, packet, actual, checks)
-        _stage("custody.json", _check_custody, checks, packet, checks)
-        _stage("request.pdf", _check_pdf, checks, packet, manifest, checks)
+        names = packet.names()
+        hashes = _stage("members", _hash_members, checks, packet, names, checks) or {}
+        _stage("SHA256SUMS", _check_sums, checks, packet, names, hashes, checks)
+        request = _stage("request.json", _load_request, checks, packet, checks)
+        _stage("members", _check_member_list, checks, packet, names, request, checks)
+        pdf = _stage("request.pdf", _read_pdf, checks, packet, checks)
+        digest = packet_digest_of(hashes)
+        _stage("packet digest", _check_digest, checks, digest, pdf, request, checks)
+        _stage("manifest.json", _check_manifest, checks, packet, hashes, request, digest, checks)
+        _stage("evidence", _check_evidence_files, checks, hashes, request, checks)
+        _stage("custody.json", _check_custody, checks, packet, expect, checks)
+        if pdf is not None:
+            _stage("request.pdf", _check_pdf_signature, checks, packet, pdf, expect, checks)
     finally:
         packet.close()
     return checks
@@ -629,18 +727,38 @@ def _stage(name: str, step: Any, checks: list[Check], *args: Any) -> Any:
         return None
 
 
-def _check_sums(packet: _Packet, checks: list[Check]) -> dict[str, dict[str, Any]]:
-    """Verify SHA256SUMS; return {name: {"sha256", "size"}} of the members that matched."""
-    names = set(packet.names())
-    actual: dict[str, dict[str, Any]] = {}
-    if "SHA256SUMS" not in names:
+def _hash_members(
+    packet: _Packet, names: Sequence[str], checks: list[Check]
+) -> dict[str, dict[str, Any]]:
+    """{name: {"sha256", "size"}} of every readable member (a repeated name: the copy a ZIP
+    library returns, which is why repeated names fail on their own)."""
+    hashes: dict[str, dict[str, Any]] = {}
+    for name in dict.fromkeys(names):
+        try:
+            sha, size = _hash_member(packet, name)
+        except Exception as exc:  # a corrupt ZIP member raises from zlib or the CRC check
+            checks.append(Check(f"sha256 {name}", False, f"unreadable: {exc}"))
+            continue
+        hashes[name] = {"sha256": sha, "size": size}
+    return hashes
+
+
+def _check_sums(
+    packet: _Packet,
+    names: Sequence[str],
+    hashes: Mapping[str, Mapping[str, Any]],
+    checks: list[Check],
+) -> None:
+    """Every SHA256SUMS line against the member it names; every member listed."""
+    present = set(names)
+    if "SHA256SUMS" not in present:
         checks.append(Check("SHA256SUMS", False, "missing"))
-        return actual
+        return
     try:
         lines = packet.read("SHA256SUMS").decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError, zipfile.BadZipFile, ValueError) as exc:
         checks.append(Check("SHA256SUMS", False, f"unreadable: {exc}"))
-        return actual
+        return
     listed: set[str] = set()
     for number, line in enumerate(lines, start=1):
         match = _SUMS_LINE.fullmatch(line)
@@ -648,24 +766,22 @@ def _check_sums(packet: _Packet, checks: list[Check]) -> dict[str, dict[str, Any
             checks.append(Check(f"SHA256SUMS line {number}", False, f"malformed: {line!r}"))
             continue
         expected, name = match.groups()
+        if name in listed:
+            checks.append(Check(f"sha256 {name}", False, "listed twice in SHA256SUMS"))
+            continue
         listed.add(name)
-        if not _safe_member_name(name) or name not in names:
+        if not _safe_member_name(name) or name not in present:
             checks.append(Check(f"sha256 {name}", False, "listed in SHA256SUMS but missing"))
             continue
-        try:
-            got, size = _hash_member(packet, name)
-        except Exception as exc:  # a corrupt ZIP member raises from zlib or the CRC check
-            checks.append(Check(f"sha256 {name}", False, f"unreadable: {exc}"))
-            continue
+        if name not in hashes:
+            continue  # unreadable: already reported
+        got = hashes[name]["sha256"]
         ok = got == expected
         checks.append(
             Check(f"sha256 {name}", ok, got if ok else f"is {got}, SHA256SUMS says {expected}")
         )
-        if ok:
-            actual[name] = {"sha256": got, "size": size}
-    for name in sorted(names - listed - {"SHA256SUMS"}):
+    for name in sorted(present - listed - {"SHA256SUMS"}):
         checks.append(Check(f"sha256 {name}", False, "member not listed in SHA256SUMS"))
-    return actual
 
 
 def _load_json(packet: _Packet, name: str, checks: list[Check]) -> Any:
@@ -678,69 +794,324 @@ def _load_json(packet: _Packet, name: str, checks: list[Check]) -> Any:
     return None
 
 
+def _load_request(packet: _Packet, checks: list[Check]) -> dict[str, Any] | None:
+    """request.json, the signed truth the other members are compared with (None if absent or
+    not a request: everything compared with it then fails)."""
+    if "request.json" not in packet.names():
+        return None  # reported by the member list
+    request = _load_json(packet, "request.json", checks)
+    if request is None:
+        return None
+    evidence = request.get("evidence") if isinstance(request, dict) else None
+    if (
+        not isinstance(request, dict)
+        or request.get("schema") != REQUEST_SCHEMA
+        or not isinstance(evidence, list)
+        or not all(isinstance(e, dict) for e in evidence)
+    ):
+        checks.append(
+            Check("request.json", False, f"not a {REQUEST_SCHEMA} document with an evidence list")
+        )
+        return None
+    return request
+
+
+def _evidence_members(request: Mapping[str, Any] | None) -> dict[str, str]:
+    """{member name: item number} of the evidence files request.json says are included."""
+    if request is None:
+        return {}
+    return {
+        e["member"]: str(e.get("number"))
+        for e in request["evidence"]
+        if isinstance(e.get("member"), str)
+    }
+
+
+def _check_member_list(
+    packet: _Packet,
+    names: Sequence[str],
+    request: Mapping[str, Any] | None,
+    checks: list[Check],
+) -> None:
+    """No name twice (tools disagree on which copy they keep: `unzip` keeps the last, a ZIP
+    library may return either); every required member present; nothing that is not part of a
+    packet of this request."""
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    for name, count in counts.items():
+        if count > 1:
+            checks.append(
+                Check(
+                    f"member {name}",
+                    False,
+                    f"appears {count} times in the ZIP: tools disagree on which copy they "
+                    "extract, so a forged copy can hide behind the genuine one",
+                )
+            )
+    present = set(counts)
+    evidence = _evidence_members(request)
+    chain = sorted(int(m.group(1)) for n in present if (m := _CHAIN_MEMBER.fullmatch(n)))
+    allowed = REQUIRED_MEMBERS | set(evidence) | {"certs/root.pem"}
+    allowed |= {f"certs/chain-{n}.pem" for n in range(1, len(chain) + 1)}
+    missing = (REQUIRED_MEMBERS | set(evidence)) - present
+    for name in sorted(missing):
+        what = f"evidence file of {evidence[name]}, " if name in evidence else ""
+        checks.append(Check(f"member {name}", False, f"missing ({what}every packet has it)"))
+    for name in sorted(present - allowed):
+        checks.append(
+            Check(f"member {name}", False, "unexpected: not a member of a packet of this request")
+        )
+    parents = {name.rsplit("/", 1)[0] + "/" for name in present if "/" in name}
+    for folder in packet.folders():
+        if folder not in parents:
+            checks.append(Check(f"member {folder}", False, "unexpected folder entry"))
+    if not missing and not present - allowed and all(c == 1 for c in counts.values()):
+        checks.append(
+            Check(
+                "members",
+                True,
+                f"{len(present)} members, each once, none missing or unexpected "
+                f"({len(evidence)} evidence files)",
+            )
+        )
+
+
+def _read_pdf(packet: _Packet, checks: list[Check]) -> bytes | None:
+    if "request.pdf" not in packet.names():
+        return None  # reported by the member list
+    try:
+        return packet.read("request.pdf")
+    except Exception as exc:
+        checks.append(Check("request.pdf", False, f"unreadable: {exc}"))
+        return None
+
+
+def _check_digest(
+    digest: str, pdf: bytes | None, request: Mapping[str, Any] | None, checks: list[Check]
+) -> None:
+    """The digest recomputed from the members equals the one in the signed PDF's metadata;
+    the PDF's title names request.json's reference."""
+    facts = _signed_pdf_facts(pdf) if pdf is not None else None
+    if facts is None:
+        checks.append(
+            Check("packet digest", False, f"is {digest}; request.pdf carries no signed digest")
+        )
+        return
+    signed_digest, title = facts
+    ok = signed_digest == digest
+    checks.append(
+        Check(
+            "packet digest",
+            ok,
+            f"{digest}, as the signed request.pdf carries"
+            if ok
+            else f"is {digest}, the signed request.pdf carries {signed_digest or 'none'}: a "
+            "member covered by the digest was changed, added or removed",
+        )
+    )
+    if request is not None:
+        reference = str(request.get("reference"))
+        ok = title is not None and title.endswith(" " + reference)
+        checks.append(
+            Check(
+                "request.pdf reference",
+                ok,
+                f"the signed title names {reference}"
+                if ok
+                else f"the signed title {title!r} does not name request.json's {reference}",
+            )
+        )
+
+
 def _check_manifest(
-    packet: _Packet, actual: Mapping[str, Mapping[str, Any]], checks: list[Check]
-) -> dict[str, Any] | None:
+    packet: _Packet,
+    hashes: Mapping[str, Mapping[str, Any]],
+    request: Mapping[str, Any] | None,
+    digest: str,
+    checks: list[Check],
+) -> None:
+    """manifest.json against the members and, field by field, against request.json."""
+    if "manifest.json" not in hashes:
+        return  # reported by the member list
     manifest = _load_json(packet, "manifest.json", checks)
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-        if manifest is not None:
-            checks.append(Check("manifest.json", False, "no files table"))
-        return None
+        checks.append(Check("manifest.json", False, "not a manifest with a files table"))
+        return
+    failures_before = sum(not c.ok for c in checks)
+    for key in sorted(set(manifest) - MANIFEST_KEYS):
+        checks.append(Check(f"manifest.json {key}", False, "unexpected key"))
+    for key in sorted(MANIFEST_KEYS - set(manifest)):
+        checks.append(Check(f"manifest.json {key}", False, "missing key"))
+    if manifest.get("schema") != MANIFEST_SCHEMA:
+        checks.append(
+            Check(
+                "manifest.json schema",
+                False,
+                f"is {manifest.get('schema')!r}, not {MANIFEST_SCHEMA}",
+            )
+        )
     files = manifest["files"]
+    expected_files = {n: h for n, h in hashes.items() if n not in {"manifest.json", "SHA256SUMS"}}
     wrong = sorted(
         name
         for name, f in files.items()
-        if name not in actual
-        or f.get("sha256") != actual[name]["sha256"]
-        or f.get("size") != actual[name]["size"]
+        if name not in expected_files
+        or not isinstance(f, dict)
+        or f.get("sha256") != expected_files[name]["sha256"]
+        or f.get("size") != expected_files[name]["size"]
     )
-    unlisted = sorted(set(actual) - set(files) - {"manifest.json"})
-    ok = not wrong and not unlisted
-    detail = f"{len(files)} files match" if ok else f"mismatch: {', '.join(wrong + unlisted)}"
-    checks.append(Check("manifest.json files", ok, detail))
-    for item in manifest.get("evidence", []):
+    unlisted = sorted(set(expected_files) - set(files))
+    if wrong or unlisted:
+        checks.append(
+            Check(
+                "manifest.json files",
+                False,
+                "; ".join(
+                    [f"{n} differs from the member" for n in wrong]
+                    + [f"{n} not listed" for n in unlisted]
+                ),
+            )
+        )
+    if manifest.get("packet_digest") != digest:
+        checks.append(
+            Check(
+                "manifest.json packet_digest",
+                False,
+                f"is {manifest.get('packet_digest')}, the members give {digest}",
+            )
+        )
+    if request is not None:
+        _compare_manifest_with_request(manifest, request, checks)
+    if sum(not c.ok for c in checks) == failures_before:
+        checks.append(
+            Check(
+                "manifest.json",
+                True,
+                f"{len(files)} files match the members; reference, generated_at and "
+                f"{len(request['evidence']) if request else 0} evidence entries equal the "
+                "signed request.json",
+            )
+        )
+
+
+def _compare_manifest_with_request(
+    manifest: Mapping[str, Any], request: Mapping[str, Any], checks: list[Check]
+) -> None:
+    def differs(name: str, got: Any, want: Any) -> None:
+        checks.append(Check(name, False, f"is {got!r}, the signed request.json says {want!r}"))
+
+    for key in ("reference", "generated_at"):
+        if key in manifest and manifest[key] != request.get(key):
+            differs(f"manifest.json {key}", manifest[key], request.get(key))
+    wanted = request["evidence"]
+    if "includes_evidence_files" in manifest and wanted:
+        included = any(e.get("member") is not None for e in wanted)
+        if manifest["includes_evidence_files"] is not included:
+            differs(
+                "manifest.json includes_evidence_files",
+                manifest["includes_evidence_files"],
+                f"{'some' if included else 'no'} evidence files (so {included})",
+            )
+    got = manifest.get("evidence")
+    if not isinstance(got, list) or not all(isinstance(e, dict) for e in got):
+        checks.append(Check("manifest.json evidence", False, "not a list of evidence entries"))
+        return
+    got_numbers = [e.get("number") for e in got]
+    want_numbers = [e.get("number") for e in wanted]
+    if got_numbers != want_numbers:
+        missing = [n for n in want_numbers if n not in got_numbers]
+        extra = [n for n in got_numbers if n not in want_numbers]
+        detail = "; ".join(
+            [f"{n} missing (the signed request.json lists it)" for n in missing]
+            + [f"{n} is not in the signed request.json" for n in extra]
+        )
+        checks.append(
+            Check(
+                "manifest.json evidence",
+                False,
+                detail or f"items in another order than request.json's {want_numbers}",
+            )
+        )
+        return
+    for index, (mine, signed) in enumerate(zip(got, wanted, strict=True)):
+        for key in sorted(set(mine) | set(signed)):
+            if key not in signed:
+                checks.append(
+                    Check(f"manifest.json evidence[{index}].{key}", False, "unexpected key")
+                )
+            elif mine.get(key, "(absent)") != signed[key] or key not in mine:
+                differs(
+                    f"manifest.json evidence[{index}].{key}", mine.get(key, "(absent)"), signed[key]
+                )
+
+
+def _check_evidence_files(
+    hashes: Mapping[str, Mapping[str, Any]], request: Mapping[str, Any] | None, checks: list[Check]
+) -> None:
+    """Each included evidence file has the SHA-256 and size the signed request.json states."""
+    if request is None:
+        return
+    evidence = request["evidence"]
+    included = 0
+    for item in evidence:
         member = item.get("member")
         if member is None:
             continue
-        same = member in files and files[member].get("sha256") == item.get("sha256")
-        if not same:
-            checks.append(
-                Check(f"manifest evidence {item.get('number')}", False, f"{member} differs")
+        included += 1
+        name = f"evidence {item.get('number')}"
+        if member not in hashes:
+            checks.append(Check(name, False, f"{member} is missing or unreadable"))
+            continue
+        got = hashes[member]
+        ok = got["sha256"] == item.get("sha256") and got["size"] == item.get("size")
+        checks.append(
+            Check(
+                name,
+                ok,
+                f"{member}: SHA-256 and size as request.json states"
+                if ok
+                else f"{member} is {got['sha256']} ({got['size']} bytes), request.json says "
+                f"{item.get('sha256')} ({item.get('size')} bytes)",
             )
-    digest = packet_digest_of(files)
-    ok = digest == manifest.get("packet_digest")
+        )
     checks.append(
-        Check("packet digest", ok, digest if ok else f"is {digest}, manifest says otherwise")
+        Check(
+            "evidence files",
+            True,
+            f"{included} of {len(evidence)} evidence items have their file in this packet"
+            if evidence
+            else "this packet annexes no evidence (nothing to check, nothing absent)",
+        )
     )
-    return manifest
 
 
-def _check_custody(packet: _Packet, checks: list[Check]) -> None:
+def _check_custody(packet: _Packet, expect: Expectations, checks: list[Check]) -> None:
+    if "custody.json" not in packet.names():
+        return  # reported by the member list
     custody = _load_json(packet, "custody.json", checks)
     if not isinstance(custody, dict):
         return
     try:
         public_key = base64.b64decode(custody["public_key"], validate=True)
-        checkpoint = verify_checkpoint(custody["checkpoint"], public_key, custody["key_name"])
+        key_name = custody["key_name"]
+        vkey = encode_verifier_key(key_name, public_key)
+        checkpoint = parse_checkpoint(custody["checkpoint"])
     except (KeyError, TypeError, ValueError, VerificationError) as exc:
-        checks.append(Check("custody checkpoint signature", False, str(exc)))
+        checks.append(Check("custody checkpoint", False, f"malformed: {exc}"))
         return
-    vkey = encode_verifier_key(custody["key_name"], public_key)
-    checks.append(
-        Check(
-            "custody checkpoint signature",
-            True,
-            f"{checkpoint.origin} size {checkpoint.size}, signed by {vkey} (bundled key: compare "
-            "it with the key given out of band)",
-        )
-    )
+    checks.append(_checkpoint_signature(custody["checkpoint"], public_key, key_name, expect))
+    checks.append(_ledger_key_check(key_name, public_key, vkey, expect))
     if custody.get("tree_size") != checkpoint.size:
         checks.append(Check("custody tree size", False, "custody.json and checkpoint disagree"))
     bad = 0
     previous: tuple[int, str] | None = None
-    entries = custody.get("entries") or []
+    entries = custody.get("entries")
+    if not isinstance(entries, list):
+        checks.append(Check("custody entries", False, "no entries list"))
+        return
     for entry in entries:
-        index = entry.get("index")
+        index = entry.get("index") if isinstance(entry, dict) else None
         problem = _custody_entry_problem(entry, checkpoint.size, checkpoint.root)
         starts_run = previous is None or previous[0] + 1 != index
         linked = previous is not None and entry["record"].get("prev_hash") == previous[1]
@@ -750,17 +1121,62 @@ def _check_custody(packet: _Packet, checks: list[Check]) -> None:
             bad += 1
             checks.append(Check(f"custody entry {index}", False, problem))
         previous = (index, entry.get("entry_hash")) if isinstance(index, int) else None
-    checks.append(
-        Check(
-            "custody entries",
-            bad == 0 and bool(entries),
-            f"{len(entries) - bad} of {len(entries)} entries: entry hash, leaf, inclusion proof, "
-            "chain link",
+    if entries:
+        detail = (
+            f"{len(entries) - bad} of {len(entries)} entries: entry hash, leaf, inclusion "
+            f"proof to the root of {checkpoint.origin} size {checkpoint.size}, chain link"
         )
+    else:
+        detail = "this packet discloses no custody entries (nothing to check, nothing absent)"
+    checks.append(Check("custody entries", bad == 0, detail))
+
+
+def _checkpoint_signature(
+    text: str, public_key: bytes, key_name: str, expect: Expectations
+) -> Check:
+    name = "custody checkpoint signature"
+    if not _have_cryptography():
+        return _unsigned(name, expect)
+    try:
+        checkpoint = verify_checkpoint(text, public_key, key_name)
+    except VerificationError as exc:
+        return Check(name, False, str(exc))
+    return Check(name, True, f"{checkpoint.origin} size {checkpoint.size}, Ed25519 signature valid")
+
+
+def _ledger_key_check(key_name: str, public_key: bytes, vkey: str, expect: Expectations) -> Check:
+    name = "custody ledger key"
+    if not expect.ledger_keys:
+        return Check(
+            name,
+            True,
+            f"trusted as bundled: {vkey} (NOT compared with a key given out of band: pass "
+            "--expect-ledger-key)",
+        )
+    for wanted in expect.ledger_keys:
+        if _same_ledger_key(wanted, key_name, public_key):
+            return Check(name, True, f"{vkey}, as expected (--expect-ledger-key)")
+    return Check(
+        name,
+        False,
+        f"the checkpoint is signed by {vkey}, not by the expected {', '.join(expect.ledger_keys)}",
     )
 
 
-def _custody_entry_problem(entry: Mapping[str, Any], size: int, root: bytes) -> str | None:
+def _same_ledger_key(wanted: str, key_name: str, public_key: bytes) -> bool:
+    """`wanted` is a signed-note verifier key (name and key must match) or a raw base64 key."""
+    wanted = wanted.strip()
+    try:
+        name, key = decode_verifier_key(wanted)
+    except VerificationError:
+        try:
+            return base64.b64decode(wanted, validate=True) == public_key
+        except (binascii.Error, ValueError):
+            return False
+    return name == key_name and key == public_key
+
+
+def _custody_entry_problem(entry: Any, size: int, root: bytes) -> str | None:
     try:
         data = canonical_bytes(entry["record"])
         if hashlib.sha256(data).hexdigest() != entry["entry_hash"]:
@@ -863,26 +1279,145 @@ def _parse_cms(cms: bytes) -> _SignerInfo:
 
 
 _BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
+_INFO_KEY = re.compile(rb"/(Subject|Title)\s*(?=[(<])")
+_DIGEST_SUBJECT = re.compile(r"packet-digest sha256:([0-9a-f]{64})")
 
 
-def _check_pdf(packet: _Packet, manifest: Mapping[str, Any] | None, checks: list[Check]) -> None:
-    try:
-        pdf = packet.read("request.pdf")
-    except KeyError:
-        checks.append(Check("request.pdf", False, "missing"))
-        return
-    except Exception as exc:
-        checks.append(Check("request.pdf", False, f"unreadable: {exc}"))
-        return
-    if manifest is not None:
-        digest = str(manifest.get("packet_digest", ""))
-        ok = len(digest) == 64 and digest.encode() in pdf
-        checks.append(Check("request.pdf carries packet digest", ok, digest or "no digest"))
+def _signed_ranges(pdf: bytes) -> tuple[int, int, int, int] | None:
     ranges = _BYTE_RANGE.findall(pdf)
     if not ranges:
+        return None
+    a, b, c, d = (int(x) for x in ranges[-1])
+    return a, b, c, d
+
+
+def _signed_pdf_facts(pdf: bytes) -> tuple[str | None, str | None] | None:
+    """(packet digest, title) from the last /Subject and /Title in the PDF's signed bytes
+    (the document information the signature covers); None when the PDF has no signature."""
+    ranges = _signed_ranges(pdf)
+    if ranges is None:
+        return None
+    a, b, c, d = ranges
+    signed = pdf[a : a + b] + pdf[c : c + d]
+    found: dict[str, str] = {}
+    for match in _INFO_KEY.finditer(signed):
+        try:
+            found[match.group(1).decode()] = _pdf_string(signed, match.end())
+        except (ValueError, IndexError):
+            continue
+    subject = _DIGEST_SUBJECT.fullmatch(found.get("Subject", ""))
+    return (subject.group(1) if subject else None), found.get("Title")
+
+
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
+def _pdf_string(data: bytes, pos: int) -> str:
+    """Decode the PDF string object (literal or hex) starting at `pos` (ISO 32000-1 7.3.4):
+    UTF-16BE with a byte order mark, else PDFDocEncoding (read as Latin-1)."""
+    if data[pos : pos + 1] == b"<":
+        end = data.index(b">", pos)
+        hex_text = re.sub(rb"\s", b"", data[pos + 1 : end]).decode("ascii")
+        raw = bytes.fromhex(hex_text + "0" * (len(hex_text) % 2))
+    else:
+        out = bytearray()
+        depth, i = 0, pos
+        while True:
+            ch = data[i : i + 1]
+            if not ch:
+                raise ValueError("unterminated PDF string")
+            i += 1
+            if ch == b"\\":
+                nxt = data[i : i + 1]
+                i += 1
+                if nxt in _ESCAPES:
+                    out += _ESCAPES[nxt]
+                elif nxt.isdigit():
+                    digits = nxt
+                    while len(digits) < 3 and data[i : i + 1].isdigit():
+                        digits += data[i : i + 1]
+                        i += 1
+                    out.append(int(digits, 8) & 0xFF)
+                elif nxt == b"\r":
+                    if data[i : i + 1] == b"\n":
+                        i += 1
+                elif nxt != b"\n":
+                    out += nxt
+                continue
+            if ch == b"(":
+                depth += 1
+                if depth == 1:
+                    continue
+            elif ch == b")":
+                depth -= 1
+                if depth == 0:
+                    break
+            out += ch
+        raw = bytes(out)
+    if raw.startswith(b"\xfe\xff"):
+        return raw[2:].decode("utf-16-be")
+    return raw.decode("latin-1")
+
+
+def _pem_der(pem: bytes) -> bytes:
+    """The DER bytes of the first certificate in a PEM file (standard library only)."""
+    text = pem.decode("ascii")
+    begin, end = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
+    start = text.index(begin) + len(begin)
+    return base64.b64decode("".join(text[start : text.index(end, start)].split()))
+
+
+def _fingerprint(der: bytes) -> str:
+    digest = hashlib.sha256(der).hexdigest().upper()
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+
+
+def _normalise_fingerprint(text: str) -> str:
+    return re.sub(r"[\s:]", "", text).lower()
+
+
+def _check_root(packet: _Packet, expect: Expectations, checks: list[Check]) -> None:
+    name = "certs/root.pem fingerprint"
+    if "certs/root.pem" not in packet.names():
+        if expect.root_sha256:
+            checks.append(Check(name, False, "certs/root.pem is missing: nothing to compare"))
+        return
+    try:
+        fingerprint = _fingerprint(_pem_der(packet.read("certs/root.pem")))
+    except (ValueError, UnicodeDecodeError) as exc:
+        checks.append(Check(name, False, f"unreadable: {exc}"))
+        return
+    if not expect.root_sha256:
+        checks.append(
+            Check(
+                name,
+                True,
+                f"SHA-256 {fingerprint} trusted as bundled (NOT compared with a fingerprint "
+                "given out of band: pass --expect-root)",
+            )
+        )
+        return
+    wanted = _normalise_fingerprint(expect.root_sha256)
+    ok = _normalise_fingerprint(fingerprint) == wanted
+    checks.append(
+        Check(
+            name,
+            ok,
+            f"SHA-256 {fingerprint}, as expected (--expect-root)"
+            if ok
+            else f"is SHA-256 {fingerprint}, not the expected {expect.root_sha256}",
+        )
+    )
+
+
+def _check_pdf_signature(
+    packet: _Packet, pdf: bytes, expect: Expectations, checks: list[Check]
+) -> None:
+    ranges = _signed_ranges(pdf)
+    if ranges is None:
         checks.append(Check("request.pdf signature", False, "no signature byte range"))
         return
-    a, b, c, d = (int(x) for x in ranges[-1])
+    a, b, c, d = ranges
     whole = a == 0 and b <= c and c + d == len(pdf) and pdf[b : b + 1] == b"<"
     checks.append(
         Check(
@@ -912,24 +1447,25 @@ def _check_pdf(packet: _Packet, manifest: Mapping[str, Any] | None, checks: list
             else "the PDF's bytes differ from what was signed",
         )
     )
+    _check_root(packet, expect, checks)
+    if not _have_cryptography():
+        checks.append(_unsigned("request.pdf CMS signature", expect))
+        return
     checks.append(_check_cms_signature(packet, info))
 
 
 def _check_cms_signature(packet: _Packet, info: _SignerInfo) -> Check:
     name = "request.pdf CMS signature"
-    try:
-        from cryptography import x509
-        from cryptography.exceptions import InvalidSignature
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-    except ImportError:
-        return Check(name, False, "needs the cryptography package (pip install cryptography)")
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from cryptography.hazmat.primitives.serialization import Encoding
+
     try:
         signer = x509.load_pem_x509_certificate(packet.read("certs/signer.pem"))
     except Exception as exc:
         return Check(name, False, f"certs/signer.pem unreadable: {exc}")
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     if signer.public_bytes(Encoding.DER) not in info.certificates:
         return Check(name, False, "certs/signer.pem is not the certificate in the signature")
     key = signer.public_key()
@@ -950,7 +1486,10 @@ def _check_cms_signature(packet: _Packet, info: _SignerInfo) -> Check:
     detail = f"valid, by {signer.subject.rfc4514_string()}"
     chain = [signer]
     names = packet.names()
-    for extra in sorted(n for n in names if n.startswith("certs/chain-")):
+    for extra in sorted(
+        (n for n in names if _CHAIN_MEMBER.fullmatch(n)),
+        key=lambda n: int(n[len("certs/chain-") : -len(".pem")]),
+    ):
         chain.append(x509.load_pem_x509_certificate(packet.read(extra)))
     if "certs/root.pem" in names:
         chain.append(x509.load_pem_x509_certificate(packet.read("certs/root.pem")))
@@ -958,7 +1497,7 @@ def _check_cms_signature(packet: _Packet, info: _SignerInfo) -> Check:
             problem = _issued_by(child, parent)
             if problem:
                 return Check(name, False, f"certificate chain to certs/root.pem broken: {problem}")
-        detail += "; issued by certs/root.pem (compare its fingerprint out of band)"
+        detail += "; issued by certs/root.pem"
     detail += ". Full PAdES validation: pdfsig or pyhanko, see VERIFY.txt"
     return Check(name, True, detail)
 
@@ -995,19 +1534,74 @@ def _issued_by(child: Any, parent: Any) -> str | None:
     return None
 
 
+def _argument_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="verify.py",
+        description="Check a CaseFlow MLA packet offline; exit 1 naming every failed check.",
+    )
+    parser.add_argument("packet", help="the packet ZIP or its unpacked folder")
+    parser.add_argument(
+        "--expect-root",
+        metavar="SHA256",
+        help="SHA-256 fingerprint of the root certificate, as given to you out of band "
+        "(colons optional); certs/root.pem must have it",
+    )
+    parser.add_argument(
+        "--expect-ledger-key",
+        metavar="KEY",
+        action="append",
+        default=[],
+        help="the custody ledger's verifier key (name+hash+base64, as printed) or raw Ed25519 "
+        "key (base64), as given to you out of band; repeat for several",
+    )
+    parser.add_argument(
+        "--no-signatures",
+        action="store_true",
+        help="accept that signatures cannot be checked (no `cryptography` package): hashes, "
+        "chains and proofs are still checked, signature checks are reported as SKIP",
+    )
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python3 verify.py PACKET.zip|FOLDER`: print each check; exit 1 naming what failed."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 1 or args[0] in {"-h", "--help"}:
-        print("usage: python3 verify.py PACKET.zip|UNPACKED_FOLDER", file=sys.stderr)
-        return 2
-    checks = verify_packet(args[0])
+    """`python3 verify.py PACKET.zip|FOLDER [--expect-root SHA256] [--expect-ledger-key KEY]
+    [--no-signatures]`: print each check; exit 1 naming what failed, 2 on usage errors."""
+    parser = _argument_parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:  # argparse has printed the usage
+        return int(exc.code or 0)
+    expect = Expectations(
+        root_sha256=args.expect_root,
+        ledger_keys=tuple(args.expect_ledger_key),
+        skip_signatures=args.no_signatures,
+    )
+    checks = verify_packet(args.packet, expect)
     for check in checks:
-        print(f"{'OK  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
+        status = "SKIP" if check.skipped else "OK  " if check.ok else "FAIL"
+        print(f"{status} {check.name}: {check.detail}")
     failed = [c.name for c in checks if not c.ok]
+    skipped = [c.name for c in checks if c.skipped]
+    if not _have_cryptography() and not args.no_signatures:
+        print(
+            "\nThe Python package `cryptography` is missing, so NO SIGNATURE WAS CHECKED: "
+            "install it (pip install cryptography), or pass --no-signatures to check hashes, "
+            "chains and proofs only.",
+            file=sys.stderr,
+        )
     if failed:
         print(f"\nFAILED ({len(failed)}): {'; '.join(failed)}")
         return 1
+    if skipped:
+        warning = (
+            f"\nWARNING: {len(skipped)} signature checks were NOT made (--no-signatures): "
+            f"{'; '.join(skipped)}. Hashes, chains and proofs passed, but who made this packet "
+            "is not established."
+        )
+        print(warning)
+        print(warning.strip(), file=sys.stderr)
+        print(f"{len(checks) - len(skipped)} checks passed, {len(skipped)} NOT made.")
+        return 0
     print(f"\nAll {len(checks)} checks passed.")
     return 0
 

@@ -172,6 +172,7 @@ def test_verify_txt_gives_the_commands():
         "unzip packet.zip",
         "sha256sum -c SHA256SUMS",
         "python3 verify.py .",
+        "python3 verify.py . --expect-root SHA256 --expect-ledger-key KEY",
         "pdfsig request.pdf",
         "pyhanko sign validate --trust-replace --trust certs/root.pem request.pdf",
         "printf '\\x00abc' | sha256sum",
