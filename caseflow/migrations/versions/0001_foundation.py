@@ -48,7 +48,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_events_action"), ["action"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_events_actor_id"), ["actor_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_events_case_id"), ["case_id"], unique=False)
-    make_append_only("audit_events")
+    make_append_only("audit_events", refuse_rewrites=False)  # added by 0008
 
     op.create_table(
         "users",

@@ -157,7 +157,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_integrity_alarms_case_id"), ["case_id"], unique=False)
 
     for table in APPEND_ONLY:
-        make_append_only(table)
+        make_append_only(table, refuse_rewrites=False)  # added by 0008
 
 
 def downgrade() -> None:
