@@ -1490,9 +1490,15 @@ def _check_cms_signature(packet: _Packet, info: _SignerInfo) -> Check:
         (n for n in names if _CHAIN_MEMBER.fullmatch(n)),
         key=lambda n: int(n[len("certs/chain-") : -len(".pem")]),
     ):
-        chain.append(x509.load_pem_x509_certificate(packet.read(extra)))
+        try:
+            chain.append(x509.load_pem_x509_certificate(packet.read(extra)))
+        except Exception as exc:
+            return Check(name, False, f"{extra} unreadable: {exc}")
     if "certs/root.pem" in names:
-        chain.append(x509.load_pem_x509_certificate(packet.read("certs/root.pem")))
+        try:
+            chain.append(x509.load_pem_x509_certificate(packet.read("certs/root.pem")))
+        except Exception as exc:
+            return Check(name, False, f"certs/root.pem unreadable: {exc}")
         for child, parent in itertools.pairwise(chain):
             problem = _issued_by(child, parent)
             if problem:
