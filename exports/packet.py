@@ -324,13 +324,74 @@ def _chunks(stream: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
-def build_packet(data: PacketData, signer: PdfSigner, out: BinaryIO) -> PacketSummary:
+@dataclass(frozen=True)
+class ApprovedDocument:
+    """The signed request PDF made at approval and the packet digest printed in it: an
+    export that packs it must produce exactly the members that digest covers."""
+
+    digest: str
+    pdf: bytes
+
+
+def _generated(
+    data: PacketData, signer: PdfSigner
+) -> Iterator[tuple[str, bytes | Iterable[bytes]]]:
+    """The members the builder writes itself (not evidence, not the PDF, manifest, sums), in
+    packet order: bytes, or an iterable of chunks for the big custody members."""
+    yield "request.json", _json_bytes(request_json(data))
+    yield "identifiers.csv", identifiers_csv(data)
+    yield "custody.json", custody_json_chunks(data)
+    yield "custody.jsonld", custody_jsonld_chunks(data)
+    yield "certs/signer.pem", signer.cert_pem
+    for n, pem in enumerate(signer.chain_pem, start=1):
+        yield f"certs/chain-{n}.pem", pem
+    if signer.root_pem:
+        yield "certs/root.pem", signer.root_pem
+    yield "verify.py", verifier_source()
+    yield "VERIFY.txt", verify_txt(data, signer)
+
+
+def expected_digest(data: PacketData, signer: PdfSigner) -> str:
+    """The packet digest `build_packet` will compute for `data`, without reading evidence
+    bytes (their intake SHA-256 and size stand in: the build refuses bytes that differ)."""
+    members: dict[str, tuple[str, int]] = {}
+    if data.include_files:
+        for item in data.evidence:
+            members[evidence_member_name(item)] = (item.sha256, item.size)
+    for name, payload in _generated(data, signer):
+        sha, size = hashlib.sha256(), 0
+        for chunk in (payload,) if isinstance(payload, bytes) else payload:
+            sha.update(chunk)
+            size += len(chunk)
+        members[name] = (sha.hexdigest(), size)
+    return packet_digest(members)
+
+
+def approve_document(
+    data: PacketData, signer: PdfSigner, sign: Callable[[bytes], bytes] | None = None
+) -> ApprovedDocument:
+    """Render the request PDF with the digest of the packet `data` will make and sign it
+    (`sign`, default: the installation's PAdES signature by `signer`)."""
+    digest = expected_digest(data, signer)
+    pdf = render_request_pdf(data, digest)
+    return ApprovedDocument(digest, sign(pdf) if sign else sign_pdf(pdf, signer))
+
+
+def build_packet(
+    data: PacketData,
+    signer: PdfSigner,
+    out: BinaryIO,
+    approved: ApprovedDocument | None = None,
+) -> PacketSummary:
     """Write the packet ZIP to `out` and return its digest and member hashes.
 
     Evidence files are streamed in 1 MiB chunks and re-hashed; a file whose SHA-256 or size
     differs from its intake values stops the build with PacketError (the caller discards `out`).
     Members are written in this order: evidence, request.json, identifiers.csv, custody.json,
     custody.jsonld, certs/, verify.py, VERIFY.txt, request.pdf, manifest.json, SHA256SUMS.
+
+    With `approved` (the document signed at approval) its PDF is packed as it is, and the
+    build stops with PacketError unless the members make the digest printed in it.
     """
     when = data.generated_at
     members: dict[str, tuple[str, int]] = {}
@@ -362,9 +423,6 @@ def build_packet(data: PacketData, signer: PdfSigner, out: BinaryIO) -> PacketSu
                     )
                 members[name] = (item.sha256, size)
 
-        put("request.json", _json_bytes(request_json(data)))
-        put("identifiers.csv", identifiers_csv(data))
-
         def put_chunks(name: str, chunks: Iterable[bytes]) -> None:
             sha, size = hashlib.sha256(), 0
             with zf.open(_zipinfo(name, when, zipfile.ZIP_DEFLATED), "w", force_zip64=True) as dst:
@@ -374,19 +432,23 @@ def build_packet(data: PacketData, signer: PdfSigner, out: BinaryIO) -> PacketSu
                     dst.write(chunk)
             members[name] = (sha.hexdigest(), size)
 
-        put_chunks("custody.json", custody_json_chunks(data))
-        put_chunks("custody.jsonld", custody_jsonld_chunks(data))
-        put("certs/signer.pem", signer.cert_pem)
-        for n, pem in enumerate(signer.chain_pem, start=1):
-            put(f"certs/chain-{n}.pem", pem)
-        if signer.root_pem:
-            put("certs/root.pem", signer.root_pem)
-        put("verify.py", verifier_source())
-        put("VERIFY.txt", verify_txt(data, signer))
+        for name, payload in _generated(data, signer):
+            if isinstance(payload, bytes):
+                put(name, payload)
+            else:
+                put_chunks(name, payload)
 
         digest = packet_digest(members)
+        if approved is None:
+            pdf = sign_pdf(render_request_pdf(data, digest), signer)
+        elif approved.digest != digest:
+            raise PacketError(
+                f"the packet's members (digest {digest}) are not those of the document signed "
+                f"at approval (digest {approved.digest}): the request must be approved again"
+            )
+        else:
+            pdf = approved.pdf
         # The PDF's streams are already Flate-compressed.
-        pdf = sign_pdf(render_request_pdf(data, digest), signer)
         put("request.pdf", pdf, zipfile.ZIP_STORED)
         put("manifest.json", canonical_bytes(_manifest(data, members, digest)) + b"\n")
         put("SHA256SUMS", sha256sums(members).encode("ascii"))

@@ -55,6 +55,14 @@ COMPLETE_FIELDS = {
     "earlier_requests": "None.",
     "language": "en",
 }
+# The issuing authority's block a supervisor records when approving (fictional).
+AUTHORITY_FIELDS = {
+    "issuer_kind": "prosecutor",
+    "issuer_name": "Jane Example",
+    "issuer_post": "Senior Crown Prosecutor",
+    "issuer_place": "London",
+    "issuer_seal": "Crown Prosecution Service (fictional), seal no. 0042",
+}
 EVIDENCE_BYTES = b"Ad page capture (synthetic test bytes)\n" * 20
 
 
@@ -147,6 +155,37 @@ def make_case(
             username = who if isinstance(who, str) else who.username
             services.add_member(session, me, case.id, username=username, role=role, now=now)
         return case
+
+    return arrange(target, work, now)
+
+
+def approve(
+    target: Flask | Session,
+    approver: TestUser | str,
+    request_id: int,
+    code: str,
+    *,
+    now: datetime | None = None,
+    **authority: str,
+) -> MlaRequest:
+    """Approve a submitted request with `code` (a current TOTP code of `approver`) and the
+    issuing authority block AUTHORITY_FIELDS (overridden by `authority`)."""
+    from caseflow.auth.services import Origin
+    from caseflow.mla import services
+
+    def work(session: Session, now: datetime) -> MlaRequest:
+        return services.approve_request(
+            session,
+            actor_of(session, approver),
+            request_id,
+            totp_code=code,
+            settings=current_app.extensions["caseflow.auth"],
+            origin=Origin(ip="127.0.0.1"),
+            authority=services.AuthorityBlock(**{**AUTHORITY_FIELDS, **authority}),
+            ledger_signer=current_app.extensions["caseflow.ledger_signer"],
+            signer=current_app.extensions["caseflow.packet_signer"],
+            now=now,
+        )
 
     return arrange(target, work, now)
 

@@ -18,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from caseflow.mla.legal_basis import HOLDER_KINDS, REQUEST_TYPES, URGENCIES, instrument_codes
 from caseflow.mla.models import PROCEEDINGS_STAGES
+from caseflow.mla.packet import AUTHORITY_KINDS
 
 
 def _choices(values):
@@ -89,11 +90,35 @@ class AnnexForm(FlaskForm):
     evidence = SelectField("Evidence item", coerce=int, choices=[])
 
 
+AUTHORITY_FIELDS = (
+    "issuer_kind",
+    "issuer_name",
+    "issuer_post",
+    "issuer_place",
+    "issuer_seal",
+    "validator_authority",
+    "validator_name",
+    "validator_post",
+)
+
+
 class DecisionForm(FlaskForm):
     decision = SelectField(
         "Decision", choices=[SelectChoice("approve", "Approve"), SelectChoice("return", "Return")]
     )
     reason = TextAreaField("Reason (required to return)", validators=[Optional()])
+    issuer_kind = SelectField(
+        "Issuing authority: type",
+        choices=[SelectChoice(k, k.capitalize()) for k in AUTHORITY_KINDS],
+        default="prosecutor",
+    )
+    issuer_name = StringField("Issuing authority: name of the signatory", [Length(max=200)])
+    issuer_post = StringField("Issuing authority: post", [Length(max=200)])
+    issuer_place = StringField("Place of issue", [Length(max=200)])
+    issuer_seal = StringField("Stamp or seal (description)", [Length(max=300)])
+    validator_authority = StringField("Validating authority (where needed)", [Length(max=300)])
+    validator_name = StringField("Validating authority: name of the signatory", [Length(max=200)])
+    validator_post = StringField("Validating authority: post", [Length(max=200)])
     code = StringField(
         "6-digit code from your authenticator",
         validators=[DataRequired(message="Code: enter the current code.")],

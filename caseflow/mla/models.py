@@ -155,3 +155,32 @@ class MlaAnnex(Base):
     __table_args__ = (
         sa.UniqueConstraint("request_id", "evidence_item_id", name="uq_mla_annexes_request_item"),
     )
+
+
+class MlaApproval(Base):
+    """One approval of a request: who approved it, when, the issuing (and where the
+    instrument needs one, validating) authority's block as recorded at approval, and the
+    snapshot of everything the packet will show (exports.snapshot canonical JSON) with its
+    SHA-256, and the request PDF rendered from it and signed at approval, with the packet
+    digest printed in it. Append-only: a new approval adds a row; an export renders the latest one's
+    snapshot only, so a case changed after approval cannot change the packet."""
+
+    __tablename__ = "mla_approvals"
+
+    id: Mapped[intpk]
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("mla_requests.id"), index=True)
+    approver_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    approved_at: Mapped[datetime]
+    issuer_kind: Mapped[str] = mapped_column(sa.String(24), default="")
+    issuer_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    issuer_post: Mapped[str] = mapped_column(sa.String(200), default="")
+    issuer_place: Mapped[str] = mapped_column(sa.String(200), default="")
+    issuer_seal: Mapped[str] = mapped_column(sa.String(300), default="")
+    validator_authority: Mapped[str] = mapped_column(sa.String(300), default="")
+    validator_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    validator_post: Mapped[str] = mapped_column(sa.String(200), default="")
+    snapshot: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    snapshot_sha256: Mapped[str] = mapped_column(sa.String(64))
+    packet_digest: Mapped[str] = mapped_column(sa.String(64))
+    document_pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    document_sha256: Mapped[str] = mapped_column(sa.String(64))

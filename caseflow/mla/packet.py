@@ -6,6 +6,7 @@ case, evidence annexes and links, and hands frozen values over. Must not import 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import BinaryIO
@@ -19,7 +20,7 @@ from caseflow.entities.models import Link
 from caseflow.evidence.blobstore import BlobStore
 from caseflow.evidence.models import EvidenceItem
 from caseflow.mla import clocks, legal_basis
-from caseflow.mla.models import MlaRequest
+from caseflow.mla.models import MlaApproval, MlaRequest
 from exports.model import (
     Addressee,
     Authority,
@@ -36,6 +37,7 @@ from exports.model import (
     PacketData,
     RequestDoc,
     RequestedState,
+    SignatureBlock,
     TimeRange,
 )
 
@@ -85,6 +87,51 @@ def _period(delta: timedelta) -> str:
     return f"{hours // 24} days"
 
 
+AUTHORITY_KINDS = ("judge", "court", "investigating judge", "prosecutor", "other")
+
+
+def needs_validation(code: str, issuer_kind: str, data_categories: tuple[str, ...]) -> bool:
+    """Whether the instrument needs a validating authority for this issuer.
+
+    EIO (Dir. 2014/41/EU Art. 2(c)(ii)): an issuing authority that is not a judge, court,
+    investigating judge or prosecutor. EPOC (Reg. 2023/1543 Art. 4(1)-(2), (4)): for traffic
+    or content data, any issuer but a judge, court or investigating judge; for subscriber data,
+    an issuer that is not also a prosecutor. EPOC-PR (Art. 4(3)): an issuer that is not a
+    judge, court, investigating judge or prosecutor. Other instruments: never.
+    """
+    judicial = issuer_kind in ("judge", "court", "investigating judge")
+    if code == "EPOC" and {"traffic", "content"} & set(data_categories):
+        return not judicial
+    if code in ("EIO", "EPOC", "EPOC-PR"):
+        return not judicial and issuer_kind != "prosecutor"
+    return False
+
+
+def with_authority(doc: RequestDoc, approval: MlaApproval) -> RequestDoc:
+    """The document with the blocks an approval fills: the issuer's signature block (name,
+    post, date, place, seal) and, when recorded, the validating authority and its block."""
+    day = approval.approved_at.date()
+    issuer = SignatureBlock(
+        name=approval.issuer_name,
+        post=approval.issuer_post,
+        date=day,
+        place=approval.issuer_place,
+        seal=approval.issuer_seal,
+    )
+    if not approval.validator_authority:
+        return dataclasses.replace(doc, issuer=issuer)
+    return dataclasses.replace(
+        doc,
+        issuer=issuer,
+        validating_authority=Authority(
+            name=approval.validator_authority, file_reference=doc.reference
+        ),
+        validator=SignatureBlock(
+            name=approval.validator_name, post=approval.validator_post, date=day
+        ),
+    )
+
+
 def deadlines_for(
     code: str, requested_state: str, types: frozenset[str], urgency: str, issued_at: datetime
 ) -> tuple[Deadline, ...]:
@@ -105,8 +152,13 @@ def _open(store: BlobStore, sha256: str) -> Callable[[], BinaryIO]:
     return lambda: store.open(sha256)
 
 
+def opener(store: BlobStore) -> Callable[[str], Callable[[], BinaryIO]]:
+    """Evidence bytes by SHA-256 for exports.snapshot.thaw."""
+    return lambda sha256: _open(store, sha256)
+
+
 def evidence_annexes(
-    session: Session, req: MlaRequest, store: BlobStore
+    session: Session, req: MlaRequest, store: BlobStore | None
 ) -> tuple[EvidenceAnnex, ...]:
     ids = [a.evidence_item_id for a in req.annexes]
     if not ids:
@@ -128,7 +180,7 @@ def evidence_annexes(
             acquired_by=item.acquired_by,
             method=item.acquisition_method,
             filename=item.filename or f"{item.reference.replace('/', '_')}.bin",
-            open_bytes=_open(store, item.sha256 or ""),
+            open_bytes=_open(store, item.sha256 or "") if store is not None else None,
         )
         for item in items
     )
@@ -175,12 +227,15 @@ def packet_data(
     session: Session,
     req: MlaRequest,
     *,
-    store: BlobStore,
+    store: BlobStore | None,
     custody: CustodyExtract,
     now: datetime,
     include_files: bool = True,
+    approval: MlaApproval | None = None,
 ) -> PacketData:
-    """Everything the packet of `req` contains, read from SQL (no access check here)."""
+    """Everything the packet of `req` contains, read from SQL (no access check here).
+    `approval` gives the issuing (and validating) authority's block; without it the blocks
+    print as blank lines. `store` None: evidence listed without its bytes (a snapshot)."""
     case = session.get(Case, req.case_id)
     assert case is not None
     reference = f"{case.reference}/R-{req.number:02d}"
@@ -192,6 +247,7 @@ def packet_data(
         issuing_state=jurisdictions.get(req.requesting_state).name,
         issuing_authority=Authority(
             name=req.requesting_authority,
+            kind=approval.issuer_kind if approval else "",
             address=req.authority_address,
             phone=req.contact_phone,
             email=req.contact_email,
@@ -239,6 +295,8 @@ def packet_data(
         if "preservation" in req.types and req.production_to_follow
         else None,
     )
+    if approval is not None:
+        doc = with_authority(doc, approval)
     return PacketData(
         request=doc,
         evidence=evidence_annexes(session, req, store),

@@ -323,7 +323,18 @@ def approve(request_id: int):
         }
         try:
             if form.decision.data == "approve":
-                services.approve_request(db_session(), current_actor(), request_id, **args)
+                block = services.AuthorityBlock(
+                    **{name: getattr(form, name).data or "" for name in forms.AUTHORITY_FIELDS}
+                )
+                services.approve_request(
+                    db_session(),
+                    current_actor(),
+                    request_id,
+                    authority=block,
+                    ledger_signer=current_app.extensions["caseflow.ledger_signer"],
+                    signer=current_app.extensions["caseflow.packet_signer"],
+                    **args,
+                )
                 flash("Request approved.", "info")
             else:
                 services.return_request(
@@ -357,7 +368,6 @@ def export(request_id: int):
             request_id,
             recipient=form.recipient.data or "",
             signer=current_app.extensions["caseflow.packet_signer"],
-            ledger_signer=current_app.extensions["caseflow.ledger_signer"],
             store=current_app.extensions["caseflow.blobstore"],
             out_dir=_packets_dir(),
             now=now(),

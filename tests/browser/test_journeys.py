@@ -13,7 +13,6 @@ import re
 import struct
 import zlib
 
-from caseflow.auth.services import Origin
 from caseflow.entities import services as entity_services
 from caseflow.mla import services as mla_services
 from exports.verify import verify_packet
@@ -21,6 +20,7 @@ from tests.browser.conftest import axe_violations, enrol, login, screenshot, tot
 from tests.factories import (
     COMPLETE_FIELDS,
     actor_of,
+    approve,
     arrange,
     make_case,
     make_evidence_item,
@@ -319,6 +319,10 @@ def test_a_supervisor_approves_a_request_by_re_entering_a_code(page, live_app):
     screenshot(page, "j7-approval")
 
     page.get_by_label("Decision").select_option("approve")
+    page.get_by_label("Issuing authority: type").select_option("prosecutor")
+    page.get_by_label("Issuing authority: name of the signatory").fill("Jane Example")
+    page.get_by_label("Issuing authority: post").fill("Senior Crown Prosecutor")
+    page.get_by_label("Place of issue").fill("London")
     page.locator("#code").fill("000000")
     page.get_by_role("button", name="Confirm").click()
     page.locator(".error-summary").wait_for()
@@ -337,18 +341,7 @@ def test_the_liaison_exports_and_downloads_a_packet_that_verifies(page, live_app
     request_id, seeds, case_ref = request_ready_for_approval(live_app)
     sup_seed = seeds["sofia.supervisor"]
 
-    def approve(session, now):
-        mla_services.approve_request(
-            session,
-            actor_of(session, "sofia.supervisor"),
-            request_id,
-            totp_code=totp_code(sup_seed),
-            settings=live_app.extensions["caseflow.auth"],
-            origin=Origin(ip="127.0.0.1"),
-            now=now,
-        )
-
-    arrange(live_app, approve)
+    approve(live_app, "sofia.supervisor", request_id, totp_code(sup_seed))
     login(page, "liam.liaison", seeds["liam.liaison"])
     page.goto(f"/requests/{request_id}")
     export = page.locator("#export")

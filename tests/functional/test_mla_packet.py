@@ -19,6 +19,7 @@ from caseflow.mla.models import MlaIdentifier, MlaRequest
 from exports.signing import validate_pdf_signature
 from exports.verify import verify_packet
 from tests.factories import (
+    AUTHORITY_FIELDS,
     COMPLETE_FIELDS,
     actor_of,
     add_member,
@@ -193,7 +194,7 @@ def test_request_to_approval_to_verified_packet(
         client,
         f"{detail}/approve",
         f"{detail}/approve",
-        {"decision": "approve", "code": totp_now(supervisor.seed, clock)},
+        {"decision": "approve", "code": totp_now(supervisor.seed, clock), **AUTHORITY_FIELDS},
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     auth.logout()
@@ -316,7 +317,10 @@ def test_approval_page_refuses_a_wrong_code_and_keeps_the_request_submitted(
     good = totp_now(supervisor.seed, clock)
     wrong = f"{(int(good) + 1) % 1_000_000:06d}"
     response = post(
-        client, f"{detail}/approve", f"{detail}/approve", {"decision": "approve", "code": wrong}
+        client,
+        f"{detail}/approve",
+        f"{detail}/approve",
+        {"decision": "approve", "code": wrong, **AUTHORITY_FIELDS},
     )
     assert response.status_code == 400
     assert "There is a problem" in response.get_data(as_text=True)

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from caseflow.auth.services import Origin
 from caseflow.evidence import services as evidence_services
 from caseflow.evidence.blobstore import BlobStore
 from caseflow.mla import services as mla_services
 from caseflow.mla.models import MlaRequest
 from tests.factories import (
     actor_of,
+    approve,
     arrange,
     make_case,
     make_evidence_item,
@@ -88,18 +88,7 @@ def test_a_custody_write_on_another_case_is_not_held_up_by_a_packet_export(
 
     arrange(app, submit)
     clock.advance(seconds=30)
-    arrange(
-        app,
-        lambda session, now: mla_services.approve_request(
-            session,
-            actor_of(session, supervisor),
-            request_id,
-            totp_code=totp_now(supervisor.seed, clock),
-            settings=app.extensions["caseflow.auth"],
-            origin=Origin(ip="127.0.0.1"),
-            now=now,
-        ),
-    )
+    approve(app, supervisor, request_id, totp_now(supervisor.seed, clock))
     elsewhere = make_case(app, officer, title="Another unit's case")
     seized = make_evidence_item(app, officer, elsewhere.id, kind="physical")
 

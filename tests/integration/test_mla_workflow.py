@@ -19,7 +19,14 @@ from caseflow.errors import (
 )
 from caseflow.mla import services
 from caseflow.mla.models import MlaRequest
-from tests.factories import actor_of, add_member, make_case, make_request, make_user
+from tests.factories import (
+    AUTHORITY_FIELDS,
+    actor_of,
+    add_member,
+    make_case,
+    make_request,
+    make_user,
+)
 from tests.helpers import totp_now
 
 
@@ -59,6 +66,9 @@ def approve(app, session, user, request_id, code, clock):
         totp_code=code,
         settings=app.extensions["caseflow.auth"],
         origin=Origin(ip="127.0.0.1"),
+        authority=services.AuthorityBlock(**AUTHORITY_FIELDS),
+        ledger_signer=app.extensions["caseflow.ledger_signer"],
+        signer=app.extensions["caseflow.packet_signer"],
         now=clock(),
     )
 

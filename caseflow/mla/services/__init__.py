@@ -26,8 +26,10 @@ from caseflow.mla.services.drafting import update_request as update_request
 from caseflow.mla.services.export import BuiltPacket as BuiltPacket
 from caseflow.mla.services.export import ExportResult as ExportResult
 from caseflow.mla.services.export import PreparedExport as PreparedExport
+from caseflow.mla.services.export import approved_packet as approved_packet
 from caseflow.mla.services.export import build_export as build_export
 from caseflow.mla.services.export import export_packet as export_packet
+from caseflow.mla.services.export import latest_approval as latest_approval
 from caseflow.mla.services.export import packet_file as packet_file
 from caseflow.mla.services.export import packet_path as packet_path
 from caseflow.mla.services.export import prepare_export as prepare_export
@@ -46,6 +48,7 @@ from caseflow.mla.services.reading import case_requests as case_requests
 from caseflow.mla.services.reading import due_items as due_items
 from caseflow.mla.services.reading import request_clocks as request_clocks
 from caseflow.mla.services.reading import view_request as view_request
+from caseflow.mla.services.workflow import AuthorityBlock as AuthorityBlock
 from caseflow.mla.services.workflow import approve_request as approve_request
 from caseflow.mla.services.workflow import close_request as close_request
 from caseflow.mla.services.workflow import mark_acknowledged as mark_acknowledged

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from caseflow.actor import Actor
@@ -17,13 +18,13 @@ from caseflow.cases.models import Case
 from caseflow.errors import ConflictError, NotFoundError, ValidationError
 from caseflow.evidence import services as evidence_services
 from caseflow.evidence.blobstore import BlobStore
-from caseflow.ledger import LedgerSigner
-from caseflow.mla.models import MlaRequest
-from caseflow.mla.packet import packet_data
+from caseflow.mla.models import MlaApproval, MlaRequest
+from caseflow.mla.packet import opener
 from caseflow.mla.services.common import TRANSITIONS, _audit, _move, _prepare, reference
 from caseflow.uow import Transactions
+from exports import snapshot
 from exports.model import PacketData
-from exports.packet import build_packet
+from exports.packet import ApprovedDocument, build_packet
 from exports.signing import PdfSigner
 
 
@@ -49,6 +50,8 @@ class PreparedExport:
     recipient: str
     item_ids: tuple[int, ...]
     data: PacketData
+    document: ApprovedDocument
+    snapshot_sha256: str
 
 
 @dataclass(frozen=True)
@@ -58,20 +61,45 @@ class BuiltPacket:
     digest: str
 
 
+def latest_approval(session: Session, request_id: int) -> MlaApproval | None:
+    """The request's latest approval record (None before its first approval)."""
+    return session.scalars(
+        sa.select(MlaApproval)
+        .where(MlaApproval.request_id == request_id)
+        .order_by(MlaApproval.id.desc())
+        .limit(1)
+    ).first()
+
+
+def approved_packet(approval: MlaApproval, store: BlobStore) -> tuple[PacketData, ApprovedDocument]:
+    """The packet data frozen at `approval` (evidence bytes re-attached from `store` by
+    SHA-256: the build re-hashes them) and the document signed at approval. Refused if the
+    snapshot or the document no longer matches the hash kept in the approval record."""
+    if (
+        snapshot.digest(approval.snapshot) != approval.snapshot_sha256
+        or hashlib.sha256(approval.document_pdf).hexdigest() != approval.document_sha256
+    ):
+        raise ConflictError(
+            "The approved snapshot does not match the hash in its approval record; "
+            "the request must be approved again."
+        )
+    data = snapshot.thaw(approval.snapshot, opener(store))
+    return data, ApprovedDocument(approval.packet_digest, approval.document_pdf)
+
+
 def prepare_export(
     session: Session,
     actor: Actor,
     request_id: int,
     *,
     recipient: str,
-    ledger_signer: LedgerSigner,
     store: BlobStore,
     now: datetime,
-    include_files: bool = True,
 ) -> PreparedExport:
     """The export's first, short transaction: refuse early (status, recipient, disposed
-    items, access), sign a fresh custody tree head with the installation's `ledger_signer`
-    (the packet proves its custody entries against it) and read the packet's data."""
+    items, access) and read the packet's data from the snapshot frozen at approval (the
+    custody extract in it is proven against the tree head signed at approval). Nothing the
+    case gained or lost since approval reaches the packet: that needs a new approval."""
     req = _prepare(session, actor, request_id)
     if req.status not in TRANSITIONS["export"][0]:
         raise ConflictError(f"A request that is {req.status} cannot be exported.")
@@ -82,11 +110,13 @@ def prepare_export(
     assert case is not None
     item_ids = tuple(a.evidence_item_id for a in req.annexes)
     recipient = evidence_services.check_exportable(session, actor, item_ids, recipient, now)
-    extract = evidence_services.custody_extract(session, actor, item_ids, now, signer=ledger_signer)
-    data = packet_data(
-        session, req, store=store, custody=extract.to_packet(), now=now, include_files=include_files
+    approval = latest_approval(session, req.id)
+    if approval is None:
+        raise ConflictError("This request has no approval record: it must be approved again.")
+    data, document = approved_packet(approval, store)
+    return PreparedExport(
+        req.id, reference(case, req), recipient, item_ids, data, document, approval.snapshot_sha256
     )
-    return PreparedExport(req.id, reference(case, req), recipient, item_ids, data)
 
 
 def build_export(prepared: PreparedExport, signer: PdfSigner, out_dir: Path) -> BuiltPacket:
@@ -98,7 +128,7 @@ def build_export(prepared: PreparedExport, signer: PdfSigner, out_dir: Path) -> 
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w+b") as handle:
-            summary = build_packet(prepared.data, signer, handle)
+            summary = build_packet(prepared.data, signer, handle, prepared.document)
             handle.flush()
             os.fsync(handle.fileno())
             handle.seek(0)
@@ -145,6 +175,7 @@ def record_packet(
             "legal_basis": req.legal_basis,
             "evidence_items": list(prepared.item_ids),
             "packet_sha256": built.sha256,
+            "snapshot_sha256": prepared.snapshot_sha256,
         },
     )
     return ExportResult(built.path, built.sha256, built.digest)
@@ -157,21 +188,19 @@ def export_packet(
     *,
     recipient: str,
     signer: PdfSigner,
-    ledger_signer: LedgerSigner,
     store: BlobStore,
     out_dir: Path,
     now: datetime,
-    include_files: bool = True,
 ) -> ExportResult:
     """Export the signed packet of an approved request, in three steps so that no write
     transaction is open while it is built (an annex may be gigabytes: other cases' custody
     and audit writes must not wait for it):
 
-    1. a short write (`prepare_export`): checks, a freshly signed custody head, the data;
+    1. a short write (`prepare_export`): checks, the data frozen at approval;
     2. the build, with no transaction open (`build_export`);
     3. a short write (`record_packet`): "exported" custody events, status, disclosure audit.
 
-    If the build or the last step fails, nothing but the signed head is left: no custody
+    If the build or the last step fails, nothing is left: no custody
     event, no status change, no file; the failure is audited ("request.export", failure).
     """
     with tx.write() as session:
@@ -180,10 +209,8 @@ def export_packet(
             actor,
             request_id,
             recipient=recipient,
-            ledger_signer=ledger_signer,
             store=store,
             now=now,
-            include_files=include_files,
         )
     built = None
     try:

@@ -3,7 +3,9 @@ acknowledged, extended, closed. Must not import flask."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -13,11 +15,15 @@ from caseflow.actor import Actor
 from caseflow.auth import services as auth_services
 from caseflow.auth.models import User
 from caseflow.errors import ConflictError, PermissionDenied, ValidationError
-from caseflow.mla.models import (
-    MlaRequest,
-)
+from caseflow.evidence import services as evidence_services
+from caseflow.ledger import LedgerSigner
+from caseflow.mla.models import MlaApproval, MlaRequest
+from caseflow.mla.packet import AUTHORITY_KINDS, needs_validation, packet_data
 from caseflow.mla.services.common import RUNNING, _audit, _load, _move, _prepare
 from caseflow.mla.services.drafting import _resolve, checklist
+from exports import snapshot
+from exports.packet import approve_document
+from exports.signing import PdfSigner
 
 
 def submit_request(
@@ -54,6 +60,67 @@ def _approver(session: Session, actor: Actor, request_id: int) -> tuple[MlaReque
     return req, user
 
 
+@dataclass(frozen=True)
+class AuthorityBlock:
+    """The issuing authority's block recorded at approval (the person who signs for the
+    requesting authority, their post, place and the stamp or seal used) and, where the
+    instrument needs one, the validating authority and the person who signs for it."""
+
+    issuer_kind: str = ""
+    issuer_name: str = ""
+    issuer_post: str = ""
+    issuer_place: str = ""
+    issuer_seal: str = ""
+    validator_authority: str = ""
+    validator_name: str = ""
+    validator_post: str = ""
+
+
+_BLOCK_LIMITS = {
+    "issuer_name": ("Issuing authority: name of the signatory", 200),
+    "issuer_post": ("Issuing authority: post", 200),
+    "issuer_place": ("Issuing authority: place", 200),
+    "issuer_seal": ("Issuing authority: stamp or seal", 300),
+    "validator_authority": ("Validating authority", 300),
+    "validator_name": ("Validating authority: name of the signatory", 200),
+    "validator_post": ("Validating authority: post", 200),
+}
+
+
+def _clean_block(req: MlaRequest, block: AuthorityBlock) -> dict[str, str]:
+    values = {name: " ".join(str(getattr(block, name)).split()) for name in _BLOCK_LIMITS}
+    for name, (label, limit) in _BLOCK_LIMITS.items():
+        if len(values[name]) > limit:
+            raise ValidationError(f"{label}: at most {limit} characters.", field=name)
+    for name in ("issuer_name", "issuer_post"):
+        if not values[name]:
+            raise ValidationError(f"{_BLOCK_LIMITS[name][0]}: required.", field=name)
+    if block.issuer_kind not in AUTHORITY_KINDS:
+        raise ValidationError(
+            f"Issuing authority: type must be one of {', '.join(AUTHORITY_KINDS)}.",
+            field="issuer_kind",
+        )
+    validator = [n for n in ("validator_authority", "validator_name", "validator_post")]
+    if any(values[n] for n in validator):
+        for name in validator:
+            if not values[name]:
+                raise ValidationError(
+                    f"{_BLOCK_LIMITS[name][0]}: required with a validating authority.", field=name
+                )
+    categories = tuple(
+        c for t, c in (("traffic-data", "traffic"), ("content-data", "content")) if t in req.types
+    )
+    if not values["validator_authority"] and needs_validation(
+        req.legal_basis, block.issuer_kind, categories
+    ):
+        raise ValidationError(
+            f"Validating authority: required for a {req.legal_basis} issued by a "
+            f"{block.issuer_kind} (name the judge, court or prosecutor that validates it).",
+            field="validator_authority",
+        )
+    return {**values, "issuer_kind": block.issuer_kind}
+
+
 def approve_request(
     session: Session,
     actor: Actor,
@@ -62,21 +129,58 @@ def approve_request(
     totp_code: str,
     settings: auth_services.AuthSettings,
     origin: auth_services.Origin,
+    authority: AuthorityBlock,
+    ledger_signer: LedgerSigner,
+    signer: PdfSigner,
     now: datetime,
 ) -> MlaRequest:
     """Four-eyes approval: a supervisor other than the author, re-entering a current TOTP code.
 
     The code goes through caseflow.auth.services.verify_totp, so a replayed or wrong code is
     refused, counted towards lockout and audited (kept after the rollback: caseflow.uow).
+
+    The approval records the issuing authority's block (and the validating authority's where
+    the instrument needs one: caseflow.mla.packet.needs_validation) and freezes everything
+    the packet will show (exports.snapshot: facts, identifiers, link chart, evidence list
+    with hashes, the custody extract proven against a tree head signed now with
+    `ledger_signer`) into an append-only MlaApproval row with the snapshot's SHA-256, and
+    signs the request PDF rendered from it (`signer`). An export packs that PDF and
+    renders its other members from the snapshot only.
     """
     req, user = _approver(session, actor, request_id)
     if req.status != "submitted":
         raise ConflictError(f"A request that is {req.status} cannot be approved.")
+    values = _clean_block(req, authority)
     auth_services.verify_totp(session, user, totp_code, settings=settings, now=now, origin=origin)
     _move(req, "approve")
     req.approver_id = user.id
     req.approved_at = req.updated_at = now
-    _audit(session, actor, "request.approve", "alteration", req, details={"step_up": "totp"})
+    approval = MlaApproval(request_id=req.id, approver_id=user.id, approved_at=now, **values)
+    item_ids = [a.evidence_item_id for a in req.annexes]
+    extract = evidence_services.custody_extract(session, actor, item_ids, now, signer=ledger_signer)
+    data = packet_data(
+        session, req, store=None, custody=extract.to_packet(), now=now, approval=approval
+    )
+    approval.snapshot = snapshot.freeze(data)
+    approval.snapshot_sha256 = snapshot.digest(approval.snapshot)
+    document = approve_document(data, signer)
+    approval.packet_digest = document.digest
+    approval.document_pdf = document.pdf
+    approval.document_sha256 = hashlib.sha256(document.pdf).hexdigest()
+    session.add(approval)
+    _audit(
+        session,
+        actor,
+        "request.approve",
+        "alteration",
+        req,
+        details={
+            "step_up": "totp",
+            "snapshot_sha256": approval.snapshot_sha256,
+            "issuer": f"{values['issuer_name']}, {values['issuer_post']}",
+            "validator": values["validator_authority"],
+        },
+    )
     return req
 
 
