@@ -8,6 +8,7 @@ served only through a deliberate POST, which is a custody "accessed" event.
 from __future__ import annotations
 
 from typing import BinaryIO, cast
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -214,11 +215,24 @@ def record_event(item_id: int):
     ), 400
 
 
+def content_disposition(kind: str, filename: str) -> str:
+    """RFC 6266: an ASCII `filename=` for old clients and, when the name is not plain ASCII,
+    `filename*=UTF-8''…` (RFC 8187) carrying the name as recorded."""
+    fallback = services.safe_filename(filename)
+    value = f'{kind}; filename="{fallback}"'
+    if fallback != filename:
+        value += f"; filename*=UTF-8''{quote(filename, safe=_ATTR_CHARS)}"
+    return value
+
+
+_ATTR_CHARS = "!#$&+-.^_`|~"  # RFC 8187 attr-char besides letters and digits
+
+
 def _file_response(served: services.ServedFile, inline: bool) -> Response:
     response = Response(served.chunks, mimetype=served.media_type, direct_passthrough=True)
     response.content_length = served.size
-    response.headers.set(
-        "Content-Disposition", "inline" if inline else "attachment", filename=served.filename
+    response.headers["Content-Disposition"] = content_disposition(
+        "inline" if inline else "attachment", served.filename
     )
     response.headers["Content-Security-Policy"] = FILE_CSP
     response.headers["X-Content-Type-Options"] = "nosniff"

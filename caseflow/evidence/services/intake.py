@@ -4,6 +4,7 @@ uploads into the content-addressed store. Must not import flask."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -154,11 +155,27 @@ def register_item(
 
 
 def safe_filename(name: str | None, fallback: str = "evidence.bin") -> str:
-    """A display/download name from a client's filename: last path part, no control or
-    shell-special characters, at most 200 characters. Never used as a filesystem path."""
+    """An ASCII stand-in for a client's filename (the `filename=` fallback of a download's
+    Content-Disposition): last path part, only letters, digits, `._ -`, at most 200
+    characters. The record keeps the name as given (original_filename)."""
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = _FILENAME_UNSAFE.sub("_", name).strip(" .")
     return name[:200] or fallback
+
+
+def original_filename(name: str | None) -> str | None:
+    """The client's file name as given, for the record (any script, emoji included): only
+    its last path part (a client may send the folder too). Metadata only: it never becomes a
+    filesystem path (blobs are stored by SHA-256) and is served with RFC 6266 `filename*`.
+    A control character or more than 255 characters is refused (ValidationError)."""
+    if not name:
+        return None
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        raise ValidationError("File: the file name contains a control character.", field="file")
+    if len(name) > 255:
+        raise ValidationError("File: the file name is longer than 255 characters.", field="file")
+    return name or None
 
 
 def upload_file(
@@ -182,18 +199,19 @@ def upload_file(
     the observed SHA-256) and the audit record are written in the boundary's unit of work,
     which commits them together. A crash in between leaves at most a blob without a row,
     which recover_store quarantines. Over `max_bytes`: ValidationError, nothing stored.
+    An empty file is valid evidence (size 0, the SHA-256 of no bytes). The file name is
+    kept as given (original_filename), checked before any byte is stored.
     """
     with tx.read() as session:
         case_for(session, actor, case_id, write=True)
     clean = _clean_details(details, now)
+    name = original_filename(filename)
     try:
         blob = store.ingest(stream, max_bytes)
     except BlobTooLarge as exc:
         raise ValidationError(
             f"File: larger than the upload limit of {exc.limit:,} bytes.", field="file"
         ) from exc
-    if blob.size == 0:
-        raise ValidationError("File: the upload is empty.", field="file")
     session = tx.session
     case = case_for(session, actor, case_id, write=True)
     item = _create_item(
@@ -203,7 +221,7 @@ def upload_file(
         "file",
         clean,
         now,
-        filename=safe_filename(filename),
+        filename=name,
         media_type=(media_type or "application/octet-stream")[:127],
         size=blob.size,
         sha256=blob.sha256,
