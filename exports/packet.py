@@ -42,6 +42,17 @@ class PacketError(Exception):
     """The packet cannot be built as asked (evidence bytes missing or not matching intake)."""
 
 
+class AnnexIntegrityError(PacketError):
+    """An annexed evidence file is missing (`missing`) or its bytes no longer match the
+    SHA-256 and size recorded at intake: `number` names the item, `sha256` its intake hash."""
+
+    def __init__(self, number: str, sha256: str, missing: bool, message: str) -> None:
+        super().__init__(message)
+        self.number = number
+        self.sha256 = sha256
+        self.missing = missing
+
+
 @dataclass(frozen=True)
 class PacketSummary:
     """The packet digest and every member's SHA-256 (hex), by member name."""
@@ -408,8 +419,14 @@ def build_packet(
                 if name in members:
                     raise PacketError(f"{item.number}: duplicate evidence member {name}")
                 sha, size = hashlib.sha256(), 0
+                try:
+                    source = _open_evidence(item)
+                except FileNotFoundError as exc:
+                    raise AnnexIntegrityError(
+                        item.number, item.sha256, True, f"{item.number}: the file is missing"
+                    ) from exc
                 with (
-                    _open_evidence(item) as src,
+                    source as src,
                     zf.open(_zipinfo(name, when, zipfile.ZIP_STORED), "w", force_zip64=True) as dst,
                 ):
                     for chunk in _chunks(src):
@@ -417,9 +434,12 @@ def build_packet(
                         size += len(chunk)
                         dst.write(chunk)
                 if sha.hexdigest() != item.sha256 or size != item.size:
-                    raise PacketError(
+                    raise AnnexIntegrityError(
+                        item.number,
+                        item.sha256,
+                        False,
                         f"{item.number}: file bytes do not match intake (SHA-256 "
-                        f"{sha.hexdigest()}, {size} bytes; recorded {item.sha256}, {item.size})"
+                        f"{sha.hexdigest()}, {size} bytes; recorded {item.sha256}, {item.size})",
                     )
                 members[name] = (item.sha256, size)
 

@@ -23,6 +23,7 @@ from caseflow.evidence.services.custody import validate_custody_event as validat
 from caseflow.evidence.services.export import CustodyExtractResult as CustodyExtractResult
 from caseflow.evidence.services.export import check_exportable as check_exportable
 from caseflow.evidence.services.export import custody_extract as custody_extract
+from caseflow.evidence.services.export import raise_annex_alarm as raise_annex_alarm
 from caseflow.evidence.services.export import record_export as record_export
 from caseflow.evidence.services.export import sign_checkpoints as sign_checkpoints
 from caseflow.evidence.services.intake import ItemDetails as ItemDetails

@@ -17,16 +17,51 @@ from caseflow.audit.services import record_event
 from caseflow.cases.models import Case
 from caseflow.evidence.models import (
     CustodyEvent,
+    EvidenceItem,
 )
 from caseflow.evidence.services.common import (
     _actor_record,
     _append_event,
     _events,
     _item_in_case,
+    _raise_alarm,
     _text,
 )
 from caseflow.evidence.services.custody import validate_custody_event
 from exports.model import CustodyEntryProof, CustodyExtract
+
+
+def raise_annex_alarm(
+    session: Session,
+    actor: Actor,
+    item_ids: Iterable[int],
+    *,
+    reference: str,
+    sha256: str,
+    missing: bool,
+    raised_by: str,
+    now: datetime,
+) -> str:
+    """An export found the stored file of the annexed item `reference` (one of `item_ids`)
+    missing or no longer matching its intake SHA-256: raise an integrity alarm on the item
+    and its case (in the caller's unit of work) and return the alarm's kind."""
+    item = session.scalar(
+        sa.select(EvidenceItem).where(
+            EvidenceItem.id.in_(list(item_ids)), EvidenceItem.reference == reference
+        )
+    )
+    kind = "blob-missing" if missing else "blob-mismatch"
+    state = "missing" if missing else "no longer match"
+    _raise_alarm(
+        session,
+        item.case_id if item else None,
+        item,
+        kind,
+        f"{reference}: stored bytes {state} SHA-256 {sha256} (found by {raised_by})",
+        actor.username,
+        now,
+    )
+    return kind
 
 
 def check_exportable(

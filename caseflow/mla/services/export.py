@@ -18,13 +18,14 @@ from caseflow.cases.models import Case
 from caseflow.errors import ConflictError, NotFoundError, ValidationError
 from caseflow.evidence import services as evidence_services
 from caseflow.evidence.blobstore import BlobStore
+from caseflow.evidence.services import IntegrityFailure
 from caseflow.mla.models import MlaApproval, MlaRequest
 from caseflow.mla.packet import opener
 from caseflow.mla.services.common import TRANSITIONS, _audit, _move, _prepare, reference
 from caseflow.uow import Transactions
 from exports import snapshot
 from exports.model import PacketData
-from exports.packet import ApprovedDocument, build_packet
+from exports.packet import AnnexIntegrityError, ApprovedDocument, build_packet
 from exports.signing import PdfSigner
 
 
@@ -202,6 +203,8 @@ def export_packet(
 
     If the build or the last step fails, nothing is left: no custody
     event, no status change, no file; the failure is audited ("request.export", failure).
+    An annexed file that is missing or no longer matches its intake SHA-256 also raises an
+    integrity alarm on the item and refuses with IntegrityFailure naming it.
     """
     with tx.write() as session:
         prepared = prepare_export(
@@ -220,9 +223,22 @@ def export_packet(
     except BaseException as exc:
         if built is not None:
             built.path.unlink(missing_ok=True)
+        details = {"recipient": prepared.recipient, "error": type(exc).__name__}
         with tx.write() as session:
             req = session.get(MlaRequest, request_id)
             assert req is not None
+            if isinstance(exc, AnnexIntegrityError):
+                details["item"] = exc.number
+                details["alarm"] = evidence_services.raise_annex_alarm(
+                    session,
+                    actor,
+                    prepared.item_ids,
+                    reference=exc.number,
+                    sha256=exc.sha256,
+                    missing=exc.missing,
+                    raised_by="request.export",
+                    now=now,
+                )
             _audit(
                 session,
                 actor,
@@ -230,8 +246,14 @@ def export_packet(
                 "disclosure",
                 req,
                 outcome="failure",
-                details={"recipient": prepared.recipient, "error": type(exc).__name__},
+                details=details,
             )
+        if isinstance(exc, AnnexIntegrityError):
+            state = "is missing" if exc.missing else "no longer matches its recorded SHA-256"
+            raise IntegrityFailure(
+                f"{exc.number}: the stored file {state}; the packet was not exported and an "
+                "integrity alarm was raised."
+            ) from exc
         raise
 
 
