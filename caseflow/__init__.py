@@ -109,13 +109,20 @@ def features() -> tuple[Feature, ...]:
 
 def _init_packet_signing(app: Flask, instance_path: Path) -> None:
     """The certificate packet PDFs are signed with (PKCS#12 in production, else generated)."""
-    from caseflow.mla.signing import load_or_create_signer
+    from caseflow.mla.signing import AuthoritySigners, load_or_create_signer
 
     app.extensions["caseflow.packet_signer"] = load_or_create_signer(
         instance_path,
         organisation=app.config["ORGANISATION"],
         p12_path=app.config["SIGNING_P12"],
         p12_password=app.config["SIGNING_P12_PASSWORD"],
+    )
+    app.extensions["caseflow.authority_signers"] = AuthoritySigners.configure(
+        instance_path,
+        organisation=app.config["ORGANISATION"],
+        p12_dir=app.config["AUTHORITY_P12_DIR"],
+        password=app.config["AUTHORITY_P12_PASSWORD"],
+        crl_files=app.config["AUTHORITY_CRL_FILES"],
     )
 
 

@@ -82,6 +82,15 @@ def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, 
         # self-signed certificate is generated into the instance folder at first use.
         "SIGNING_P12": _env(environ, "SIGNING_P12"),
         "SIGNING_P12_PASSWORD": _env(environ, "SIGNING_P12_PASSWORD"),
+        # Issuing and validating authorities sign with their own certificates: a folder of
+        # PKCS#12 files named after the signatory (jane-example.p12), one password, and the
+        # CRLs (DER or PEM files, ";"-separated) embedded with B-LT signatures. Unset, a test
+        # CA generated into the instance folder at first start issues them (development).
+        "AUTHORITY_P12_DIR": _env(environ, "AUTHORITY_P12_DIR"),
+        "AUTHORITY_P12_PASSWORD": _env(environ, "AUTHORITY_P12_PASSWORD"),
+        "AUTHORITY_CRL_FILES": _env(environ, "AUTHORITY_CRL_FILES"),
+        # The TSA's CRLs (";"-separated files) embedded with B-LT signatures of packet PDFs.
+        "TSA_CRL_FILES": _env(environ, "TSA_CRL_FILES"),
         # Bilateral MLA treaties the agency has, for the legal-basis resolver:
         # "GB-US=UK-US MLAT 1994;DE-US=Germany-US MLAT 2003" (either order of the pair).
         "BILATERAL_TREATIES": _treaties(_str(environ, "BILATERAL_TREATIES", "")),

@@ -260,8 +260,21 @@ class LinkChart:
 
 
 @dataclass(frozen=True)
+class SignerCertificates:
+    """The certificates of an authority that signs the request PDF before the installation's
+    seal (`role` "issuer" or "validator"): PEM text of its certificate, intermediates and
+    root, bundled as certs/<role>.pem, certs/<role>-chain-N.pem and certs/<role>-root.pem."""
+
+    role: str
+    cert_pem: str
+    chain_pem: tuple[str, ...] = ()
+    root_pem: str = ""
+
+
+@dataclass(frozen=True)
 class PacketData:
-    """Everything one MLA packet contains. `include_files=False` ships only the manifest."""
+    """Everything one MLA packet contains. `include_files=False` ships only the manifest.
+    `signers`: the authorities whose signatures precede the installation's on the PDF."""
 
     request: RequestDoc
     evidence: tuple[EvidenceAnnex, ...]
@@ -269,3 +282,4 @@ class PacketData:
     chart: LinkChart
     generated_at: datetime
     include_files: bool
+    signers: tuple[SignerCertificates, ...] = ()

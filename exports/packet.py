@@ -358,6 +358,12 @@ def _generated(
         yield f"certs/chain-{n}.pem", pem
     if signer.root_pem:
         yield "certs/root.pem", signer.root_pem
+    for other in data.signers:
+        yield f"certs/{other.role}.pem", other.cert_pem.encode("ascii")
+        for n, text in enumerate(other.chain_pem, start=1):
+            yield f"certs/{other.role}-chain-{n}.pem", text.encode("ascii")
+        if other.root_pem:
+            yield f"certs/{other.role}-root.pem", other.root_pem.encode("ascii")
     yield "verify.py", verifier_source()
     yield "VERIFY.txt", verify_txt(data, signer)
 

@@ -557,6 +557,11 @@ MANIFEST_KEYS = frozenset(
     }
 )
 _CHAIN_MEMBER = re.compile(r"certs/chain-([1-9][0-9]*)\.pem")
+# The issuing and validating authorities' certificates, for their signatures that precede
+# the installation's on request.pdf: certs/issuer.pem, certs/issuer-chain-N.pem,
+# certs/issuer-root.pem (and the same for validator).
+AUTHORITY_ROLES = ("issuer", "validator")
+_AUTHORITY_MEMBER = re.compile(r"certs/(issuer|validator)(-root|-chain-[1-9][0-9]*)?\.pem")
 _SUMS_LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
 _OID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
 _OID_SHA256 = "2.16.840.1.101.3.4.2.1"
@@ -854,6 +859,7 @@ def _check_member_list(
     chain = sorted(int(m.group(1)) for n in present if (m := _CHAIN_MEMBER.fullmatch(n)))
     allowed = REQUIRED_MEMBERS | set(evidence) | {"certs/root.pem"}
     allowed |= {f"certs/chain-{n}.pem" for n in range(1, len(chain) + 1)}
+    allowed |= {n for n in present if _AUTHORITY_MEMBER.fullmatch(n)}
     missing = (REQUIRED_MEMBERS | set(evidence)) - present
     for name in sorted(missing):
         what = f"evidence file of {evidence[name]}, " if name in evidence else ""
@@ -1450,12 +1456,104 @@ def _check_pdf_signature(
     _check_root(packet, expect, checks)
     if not _have_cryptography():
         checks.append(_unsigned("request.pdf CMS signature", expect))
-        return
-    checks.append(_check_cms_signature(packet, info))
+    else:
+        checks.append(_check_cms_signature(packet, info))
+    _check_earlier_signatures(packet, pdf, expect, checks)
 
 
-def _check_cms_signature(packet: _Packet, info: _SignerInfo) -> Check:
-    name = "request.pdf CMS signature"
+def _check_earlier_signatures(
+    packet: _Packet, pdf: bytes, expect: Expectations, checks: list[Check]
+) -> None:
+    """Signatures before the last one (the issuing and validating authorities'): each covers
+    the file as it was when it was signed (an earlier revision: later incremental updates,
+    the later signatures, are covered by the last one, which covers the whole file); its
+    digest and CMS signature are checked with the authority's certificate under certs/."""
+    ranges = [tuple(int(x) for x in r) for r in _BYTE_RANGE.findall(pdf)]
+    total = len(ranges)
+    for number, (a, b, c, d) in enumerate(ranges[:-1], start=1):
+        label = f"request.pdf signature {number} of {total}"
+        later = ranges[number][2] + ranges[number][3]
+        ok = a == 0 and b <= c and c + d <= later and pdf[b : b + 1] == b"<"
+        checks.append(
+            Check(
+                f"{label} covers its revision",
+                ok,
+                f"signed range covers the first {c + d} bytes (the document when it was "
+                f"signed); signature {total} covers the whole file"
+                if ok
+                else f"byte range {[a, b, c, d]} is not a revision of the file",
+            )
+        )
+        if not ok:
+            continue
+        try:
+            info = _parse_cms(bytes.fromhex(pdf[b + 1 : c - 1].decode("ascii")))
+        except (ValueError, IndexError, VerificationError) as exc:
+            checks.append(Check(label, False, f"unreadable CMS: {exc}"))
+            continue
+        signed = hashlib.sha256(pdf[a : a + b] + pdf[c : c + d]).digest()
+        ok = info.digest_oid == _OID_SHA256 and info.message_digest == signed
+        checks.append(
+            Check(
+                f"{label} signed digest",
+                ok,
+                "SHA-256 of its signed bytes equals the CMS messageDigest"
+                if ok
+                else "the PDF's bytes differ from what was signed",
+            )
+        )
+        if not _have_cryptography():
+            checks.append(_unsigned(f"{label} CMS signature", expect))
+            continue
+        role = _authority_role(packet, info)
+        if role is None:
+            checks.append(
+                Check(
+                    f"{label} CMS signature",
+                    False,
+                    "its certificate is none of certs/issuer.pem, certs/validator.pem",
+                )
+            )
+            continue
+        checks.append(
+            _check_cms_signature(
+                packet,
+                info,
+                name=f"{label} CMS signature ({role})",
+                leaf=f"certs/{role}.pem",
+                chain_prefix=f"certs/{role}-chain-",
+                root=f"certs/{role}-root.pem",
+            )
+        )
+
+
+def _authority_role(packet: _Packet, info: _SignerInfo) -> str | None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    names = packet.names()
+    for role in AUTHORITY_ROLES:
+        member = f"certs/{role}.pem"
+        if member not in names:
+            continue
+        try:
+            cert = x509.load_pem_x509_certificate(packet.read(member))
+        except ValueError:  # unreadable: the signature check names it as not found
+            cert = None
+        if cert is not None and cert.public_bytes(Encoding.DER) in info.certificates:
+            return role
+    return None
+
+
+def _check_cms_signature(
+    packet: _Packet,
+    info: _SignerInfo,
+    *,
+    name: str = "request.pdf CMS signature",
+    leaf: str = "certs/signer.pem",
+    chain_prefix: str = "certs/chain-",
+    root: str = "certs/root.pem",
+) -> Check:
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
@@ -1463,11 +1561,11 @@ def _check_cms_signature(packet: _Packet, info: _SignerInfo) -> Check:
     from cryptography.hazmat.primitives.serialization import Encoding
 
     try:
-        signer = x509.load_pem_x509_certificate(packet.read("certs/signer.pem"))
+        signer = x509.load_pem_x509_certificate(packet.read(leaf))
     except Exception as exc:
-        return Check(name, False, f"certs/signer.pem unreadable: {exc}")
+        return Check(name, False, f"{leaf} unreadable: {exc}")
     if signer.public_bytes(Encoding.DER) not in info.certificates:
-        return Check(name, False, "certs/signer.pem is not the certificate in the signature")
+        return Check(name, False, f"{leaf} is not the certificate in the signature")
     key = signer.public_key()
     try:
         if isinstance(key, ec.EllipticCurvePublicKey):
@@ -1486,24 +1584,25 @@ def _check_cms_signature(packet: _Packet, info: _SignerInfo) -> Check:
     detail = f"valid, by {signer.subject.rfc4514_string()}"
     chain = [signer]
     names = packet.names()
+    chain_member = re.compile(re.escape(chain_prefix) + r"([1-9][0-9]*)\.pem")
     for extra in sorted(
-        (n for n in names if _CHAIN_MEMBER.fullmatch(n)),
-        key=lambda n: int(n[len("certs/chain-") : -len(".pem")]),
+        (n for n in names if chain_member.fullmatch(n)),
+        key=lambda n: int(n[len(chain_prefix) : -len(".pem")]),
     ):
         try:
             chain.append(x509.load_pem_x509_certificate(packet.read(extra)))
         except Exception as exc:
             return Check(name, False, f"{extra} unreadable: {exc}")
-    if "certs/root.pem" in names:
+    if root in names:
         try:
-            chain.append(x509.load_pem_x509_certificate(packet.read("certs/root.pem")))
+            chain.append(x509.load_pem_x509_certificate(packet.read(root)))
         except Exception as exc:
-            return Check(name, False, f"certs/root.pem unreadable: {exc}")
+            return Check(name, False, f"{root} unreadable: {exc}")
         for child, parent in itertools.pairwise(chain):
             problem = _issued_by(child, parent)
             if problem:
-                return Check(name, False, f"certificate chain to certs/root.pem broken: {problem}")
-        detail += "; issued by certs/root.pem"
+                return Check(name, False, f"certificate chain to {root} broken: {problem}")
+        detail += f"; issued by {root}"
     detail += ". Full PAdES validation: pdfsig or pyhanko, see VERIFY.txt"
     return Check(name, True, detail)
 

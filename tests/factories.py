@@ -166,10 +166,12 @@ def approve(
     code: str,
     *,
     now: datetime | None = None,
+    tsa: Any = None,
     **authority: str,
 ) -> MlaRequest:
     """Approve a submitted request with `code` (a current TOTP code of `approver`) and the
-    issuing authority block AUTHORITY_FIELDS (overridden by `authority`)."""
+    issuing authority block AUTHORITY_FIELDS (overridden by `authority`); `tsa`
+    (exports.signing.Timestamping) makes the PDF's signatures PAdES B-LT."""
     from caseflow.auth.services import Origin
     from caseflow.mla import services
 
@@ -184,6 +186,8 @@ def approve(
             authority=services.AuthorityBlock(**{**AUTHORITY_FIELDS, **authority}),
             ledger_signer=current_app.extensions["caseflow.ledger_signer"],
             signer=current_app.extensions["caseflow.packet_signer"],
+            authorities=current_app.extensions["caseflow.authority_signers"],
+            tsa=tsa,
             now=now,
         )
 

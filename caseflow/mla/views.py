@@ -10,10 +10,11 @@ from wtforms.fields.choices import SelectChoice
 
 from caseflow.auth.forms import ConfirmForm
 from caseflow.cases.services import case_for
-from caseflow.errors import AuthenticationError, CaseFlowError, ValidationError
+from caseflow.errors import AuthenticationError, CaseFlowError, ConflictError, ValidationError
 from caseflow.extensions import db_session, rollback_unit, transactions
 from caseflow.mla import forms, services
 from caseflow.mla.legal_basis import instrument
+from caseflow.mla.signing import timestamping
 from caseflow.web import current_actor, now, origin, requires
 from caseflow.web.forms import field_error, form_utc
 from caseflow.web.panels import case_panel, dashboard_panel
@@ -333,6 +334,13 @@ def approve(request_id: int):
                     authority=block,
                     ledger_signer=current_app.extensions["caseflow.ledger_signer"],
                     signer=current_app.extensions["caseflow.packet_signer"],
+                    authorities=current_app.extensions["caseflow.authority_signers"],
+                    tsa=timestamping(
+                        current_app.config["TSA_URL"],
+                        current_app.config["TSA_CA_FILE"],
+                        current_app.config["TSA_CRL_FILES"],
+                    ),
+                    organisation=current_app.config["ORGANISATION"],
                     **args,
                 )
                 flash("Request approved.", "info")
@@ -345,7 +353,7 @@ def approve(request_id: int):
                     **args,
                 )
                 flash("Request returned to its author.", "info")
-        except (ValidationError, AuthenticationError) as exc:
+        except (ValidationError, AuthenticationError, ConflictError) as exc:
             rollback_unit()
             field_error(form, exc, "code")
         else:

@@ -330,8 +330,9 @@ def test_a_supervisor_approves_a_request_by_re_entering_a_code(page, live_app):
     screenshot(page, "j7-approval-wrong-code")
 
     page.locator("#code").fill(totp_code(sup_seed))  # the login used the previous step
-    page.get_by_role("button", name="Confirm").click()
-    page.get_by_text("Request approved.").wait_for()
+    # Approval renders and signs the document (the first render loads the fonts): slow.
+    page.get_by_role("button", name="Confirm").click(timeout=90_000)
+    page.get_by_text("Request approved.").wait_for(timeout=90_000)
     assert page.locator(".badge", has_text="approved").first.is_visible()
     assert page.get_by_text(re.compile("Approved .* by Sofia Supervisor")).is_visible()
     no_serious_violations(page)

@@ -49,6 +49,10 @@ def supervisor(app):
 
 @pytest.fixture
 def submitted(app, clock, liaison, supervisor):
+    return submit_linked_request(app, clock, liaison, supervisor)
+
+
+def submit_linked_request(app, clock, liaison, supervisor):
     """A submitted request naming an IP address and an e-mail address linked in the case,
     with one evidence annex."""
     case = make_case(app, liaison)

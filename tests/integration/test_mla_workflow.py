@@ -69,6 +69,7 @@ def approve(app, session, user, request_id, code, clock):
         authority=services.AuthorityBlock(**AUTHORITY_FIELDS),
         ledger_signer=app.extensions["caseflow.ledger_signer"],
         signer=app.extensions["caseflow.packet_signer"],
+        authorities=app.extensions["caseflow.authority_signers"],
         now=clock(),
     )
 

@@ -3,6 +3,7 @@ acknowledged, extended, closed. Must not import flask."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,9 +22,11 @@ from caseflow.mla.models import MlaApproval, MlaRequest
 from caseflow.mla.packet import AUTHORITY_KINDS, needs_validation, packet_data
 from caseflow.mla.services.common import RUNNING, _audit, _load, _move, _prepare
 from caseflow.mla.services.drafting import _resolve, checklist
+from caseflow.mla.signing import AuthoritySigners, SigningError, signature_steps
 from exports import snapshot
+from exports.model import SignerCertificates
 from exports.packet import approve_document
-from exports.signing import PdfSigner
+from exports.signing import PdfSigner, Timestamping, sign_pdf
 
 
 def submit_request(
@@ -132,7 +135,10 @@ def approve_request(
     authority: AuthorityBlock,
     ledger_signer: LedgerSigner,
     signer: PdfSigner,
+    authorities: AuthoritySigners,
     now: datetime,
+    tsa: Timestamping | None = None,
+    organisation: str = "CaseFlow",
 ) -> MlaRequest:
     """Four-eyes approval: a supervisor other than the author, re-entering a current TOTP code.
 
@@ -144,8 +150,10 @@ def approve_request(
     the packet will show (exports.snapshot: facts, identifiers, link chart, evidence list
     with hashes, the custody extract proven against a tree head signed now with
     `ledger_signer`) into an append-only MlaApproval row with the snapshot's SHA-256, and
-    signs the request PDF rendered from it (`signer`). An export packs that PDF and
-    renders its other members from the snapshot only.
+    signs the request PDF rendered from it: first the issuing authority's signatory and the
+    validating authority's (certificates from `authorities`), last the installation's seal
+    (`signer`); PAdES B-LT with `tsa`, B-B without. An export packs that PDF and renders its
+    other members from the snapshot only.
     """
     req, user = _approver(session, actor, request_id)
     if req.status != "submitted":
@@ -156,14 +164,64 @@ def approve_request(
     req.approver_id = user.id
     req.approved_at = req.updated_at = now
     approval = MlaApproval(request_id=req.id, approver_id=user.id, approved_at=now, **values)
+    try:
+        steps = signature_steps(
+            authorities,
+            signer,
+            authority=req.requesting_authority,
+            issuer_name=values["issuer_name"],
+            issuer_post=values["issuer_post"],
+            place=values["issuer_place"],
+            validator_authority=values["validator_authority"],
+            validator_name=values["validator_name"],
+            validator_post=values["validator_post"],
+            organisation=organisation,
+        )
+    except SigningError as exc:
+        raise ValidationError(f"Signing certificate: {exc}", field="issuer_name") from exc
     item_ids = [a.evidence_item_id for a in req.annexes]
     extract = evidence_services.custody_extract(session, actor, item_ids, now, signer=ledger_signer)
     data = packet_data(
         session, req, store=None, custody=extract.to_packet(), now=now, approval=approval
     )
+    data = dataclasses.replace(
+        data,
+        signers=tuple(
+            SignerCertificates(
+                step.role,
+                step.signer.cert_pem.decode("ascii"),
+                tuple(pem.decode("ascii") for pem in step.signer.chain_pem),
+                (step.signer.root_pem or b"").decode("ascii"),
+            )
+            for step in steps
+            if step.role
+        ),
+    )
     approval.snapshot = snapshot.freeze(data)
     approval.snapshot_sha256 = snapshot.digest(approval.snapshot)
-    document = approve_document(data, signer)
+
+    def sign(pdf: bytes) -> bytes:
+        for step in steps:
+            try:
+                pdf = sign_pdf(
+                    pdf,
+                    step.signer,
+                    field=step.field,
+                    reason=step.reason,
+                    name=step.name,
+                    location=step.location or None,
+                    tsa=tsa,
+                )
+            except Exception as exc:
+                if tsa is None:
+                    raise
+                raise ConflictError(
+                    f"The {step.field} signature could not be timestamped by {tsa.url} "
+                    f"({type(exc).__name__}: {exc}); nothing was approved."
+                ) from exc
+        return pdf
+
+    document = approve_document(data, signer, sign)
     approval.packet_digest = document.digest
     approval.document_pdf = document.pdf
     approval.document_sha256 = hashlib.sha256(document.pdf).hexdigest()
