@@ -4,13 +4,14 @@ from caseflow.api.models import ApiToken
 from caseflow.audit.models import AuditEvent
 from caseflow.auth.models import RecoveryCode, User, UserSession
 from caseflow.cases.models import Case, CaseCounter, CaseJurisdiction, CaseMember, CaseTask
-from caseflow.entities.models import CaseEntity, Entity, Link, Observation
+from caseflow.entities.models import AdCapture, CaseEntity, Entity, Link, Observation
 from caseflow.evidence.models import CustodyEvent, EvidenceItem, IntegrityAlarm
 from caseflow.graphsync.models import OutboxRow
 from caseflow.ledger import LedgerTreeHead
 from caseflow.mla.models import MlaAnnex, MlaIdentifier, MlaOffence, MlaRequest
 
 __all__ = [
+    "AdCapture",
     "ApiToken",
     "AuditEvent",
     "Case",

@@ -7,6 +7,7 @@ of a person, who added it, when an IP was seen, links) hangs off the case.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -155,4 +156,44 @@ class Link(Base):
         sa.CheckConstraint(f"type IN {_in(LINK_TYPES)}", name="type"),
         sa.CheckConstraint(f"confidence IN {_in(CONFIDENCES)}", name="confidence"),
         sa.CheckConstraint("source_id <> target_id", name="not_self"),
+    )
+
+
+# What one case saw in an ad: never on the shared ad entity (another case holding the same
+# ad must not read it). Input fields of an ad that go to the capture, not the entity.
+CAPTURE_FIELDS = ("title", "text", "posted_at", "posted_at_offset")
+
+
+class AdCapture(Base):
+    """One case's capture of an online ad: what the ad said when that case took it in.
+
+    The ad entity is shared (unique by its canonical URL or id); its title, text, price,
+    stated age and places belong to the capture of the case that saw them, with when and
+    by whom. Append-only: taking the same ad in again adds a capture, so the case keeps what
+    the ad said each time. `details` holds everything read (all prices, ages, wording to
+    look at, places); the columns hold the first of each, for filtering.
+    """
+
+    __tablename__ = "ad_captures"
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    entity_id: Mapped[int] = mapped_column(sa.ForeignKey("entities.id"), index=True)
+    title: Mapped[str | None] = mapped_column(sa.String(500))
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    posted_at: Mapped[datetime | None]
+    posted_at_offset: Mapped[str | None] = mapped_column(sa.String(8))
+    price_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    price_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    price_unit: Mapped[str | None] = mapped_column(sa.String(16))
+    stated_age: Mapped[int | None]
+    location: Mapped[str | None] = mapped_column(sa.String(200))
+    location_country: Mapped[str | None] = mapped_column(sa.String(2))
+    location_subdivision: Mapped[str | None] = mapped_column(sa.String(8))
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    captured_at: Mapped[datetime]
+    captured_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    __table_args__ = (
+        sa.CheckConstraint("stated_age IS NULL OR stated_age BETWEEN 0 AND 150", name="age"),
     )

@@ -202,7 +202,12 @@ def new_ad(case_id: int):
         if not form.errors:
             try:
                 preview = services.preview_ad(
-                    db_session(), current_actor(), case_id, text, form.platform.data
+                    db_session(),
+                    current_actor(),
+                    case_id,
+                    text,
+                    form.platform.data,
+                    site=form.value.data,
                 )
             except ValidationError as exc:
                 rollback_unit()
@@ -224,7 +229,8 @@ def new_ad(case_id: int):
 @bp.route("/ads/create", methods=["POST"])
 @requires("case.work")
 def create_ad(case_id: int):
-    """Step 3: create the ad, the ticked identifiers and their links in one transaction."""
+    """Step 3: create the ad, the ticked identifiers and their links in one transaction;
+    the page then lists which of them other cases already hold (hits)."""
     case = _writable(case_id)
     form = AdForm()
     if form.validate_on_submit():
@@ -248,12 +254,9 @@ def create_ad(case_id: int):
             rollback_unit()
             field_error(form, exc, "value")
         else:
-            flash(
-                f"Ad added with {len(result.entities)} identifier(s) and "
-                f"{len(result.links)} link(s).",
-                "info",
+            return render_template(
+                "entities/ad_added.html", case=case, result=result, kinds=KIND_LABELS
             )
-            return redirect(url_for("entities.detail", case_id=case_id, entity_id=result.ad.id))
     return render_template("entities/ad_new.html", case=case, form=form), 400
 
 

@@ -17,3 +17,68 @@ def test_migrations_at_head_match_the_models(database_url):
     finally:
         engine.dispose()
     assert diff == []
+
+
+def _revision_of(doc_start: str) -> tuple[str, str]:
+    """(revision, down_revision) of the migration whose doc starts with `doc_start`."""
+    from alembic.script import ScriptDirectory
+
+    from caseflow.db import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    found = [s for s in scripts.walk_revisions() if (s.doc or "").startswith(doc_start)]
+    assert len(found) == 1
+    down = found[0].down_revision
+    assert isinstance(down, str)
+    return found[0].revision, down
+
+
+def test_ad_text_moves_from_the_shared_entity_to_the_first_case_capture(app, database_url):
+    """Before captures, an ad entity kept the title and text of the first case to take it in
+    (first writer wins). The migration gives them to that case's capture, none to the case
+    that came later (its copy was never stored; the first case's is not its to read), and
+    leaves the shared entity only its URL and platform."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from caseflow.db import alembic_config
+    from caseflow.entities import services
+    from caseflow.entities.models import AdCapture, Entity
+    from tests.factories import actor_of, arrange, make_case, make_user
+
+    first_user, later_user = make_user(app, "officer"), make_user(app, "officer")
+    first, later = make_case(app, first_user).id, make_case(app, later_user).id
+
+    def add(user, case_id, title):
+        def work(session, now):
+            fields = {"value": "https://ads.example.org/ad/5", "title": title, "text": "Old copy"}
+            me = actor_of(session, user)
+            return services.add_entity(session, me, case_id, "ad", fields, now=now).entity.id
+
+        return arrange(app, work)
+
+    ad_id = add(first_user, first, "First case's title")
+    add(later_user, later, "Later case's title")
+    _, down = _revision_of("ad captures")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), down)
+        with engine.connect() as connection:
+            attributes = connection.execute(
+                sa.text("SELECT attributes FROM entities WHERE id = :id"), {"id": ad_id}
+            ).scalar_one()
+        assert "First case's title" in str(attributes)  # as the old schema kept it
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "head")
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(AdCapture.case_id, AdCapture.title, AdCapture.text)
+            ).all()
+            entity = connection.execute(
+                sa.select(Entity.attributes).where(Entity.id == ad_id)
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in rows] == [(first, "First case's title", "Old copy")]
+    assert entity == {"url": "https://ads.example.org/ad/5", "platform": "ads.example.org"}

@@ -299,6 +299,33 @@ LINK_CREATE: Schema = obj(
     required=["source_id", "target_id", "type"],
 )
 
+_NULLABLE_TEXT: Schema = {"type": ["string", "null"]}
+CAPTURE: Schema = obj(
+    {
+        "id": ID,
+        "title": _NULLABLE_TEXT,
+        "text": _NULLABLE_TEXT,
+        "posted_at": nullable(DATETIME),
+        "posted_at_offset": _NULLABLE_TEXT,
+        "price_amount": {
+            "type": ["string", "null"],
+            "description": "the first price the text states, as a decimal string",
+        },
+        "price_currency": {"type": ["string", "null"], "description": "ISO 4217"},
+        "price_unit": _NULLABLE_TEXT,
+        "stated_age": {"type": ["integer", "null"], "description": "the lowest age stated"},
+        "location": _NULLABLE_TEXT,
+        "location_country": _NULLABLE_TEXT,
+        "location_subdivision": {"type": ["string", "null"], "description": "ISO 3166-2"},
+        "details": {
+            "type": "object",
+            "description": "everything read: prices, ages, wording to look at, places",
+        },
+        "captured_at": DATETIME,
+        "captured_by": {"type": ["string", "null"], "description": "username"},
+    }
+)
+
 ENTITY_DETAIL: Schema = obj(
     {
         "entity": ENTITY_ROW,
@@ -316,6 +343,11 @@ ENTITY_DETAIL: Schema = obj(
         "links": {"type": "array", "items": LINK},
         "hits": {"type": "array", "items": HIT},
         "read_only": {"type": "boolean"},
+        "captures": {
+            "type": "array",
+            "items": CAPTURE,
+            "description": "an ad's captures by this case only, newest first",
+        },
     }
 )
 
@@ -406,6 +438,12 @@ INTAKE_RESULT: Schema = obj(
         "ad": ENTITY_REF,
         "entities": {"type": "array", "items": ENTITY_REF},
         "links": {"type": "array", "items": LINK_REF},
+        "capture_id": {"type": ["integer", "null"], "description": "this case's capture"},
+        "hits": {
+            "type": "array",
+            "items": HIT,
+            "description": "the new identifiers other cases already hold; each audited",
+        },
     }
 )
 

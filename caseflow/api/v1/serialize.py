@@ -12,6 +12,7 @@ from caseflow.entities.services import (
     AddResult,
     AdPreview,
     AdResult,
+    Capture,
     EntityRow,
     EntityView,
     Hit,
@@ -138,6 +139,27 @@ def link_json(row: LinkRow) -> dict[str, Any]:
     }
 
 
+def capture_json(c: Capture) -> dict[str, Any]:
+    """One capture of an ad by the case asked about (never another case's)."""
+    return {
+        "id": c.id,
+        "title": c.title,
+        "text": c.text,
+        "posted_at": _maybe(c.posted_at),
+        "posted_at_offset": c.posted_at_offset,
+        "price_amount": None if c.price_amount is None else str(c.price_amount),
+        "price_currency": c.price_currency,
+        "price_unit": c.price_unit,
+        "stated_age": c.stated_age,
+        "location": c.location,
+        "location_country": c.location_country,
+        "location_subdivision": c.location_subdivision,
+        "details": c.details,
+        "captured_at": rfc3339(c.captured_at),
+        "captured_by": c.captured_by,
+    }
+
+
 def entity_view_json(view: EntityView) -> dict[str, Any]:
     return {
         "entity": entity_row_json(view.entity),
@@ -149,6 +171,7 @@ def entity_view_json(view: EntityView) -> dict[str, Any]:
         "links": [link_json(link) for link in view.links],
         "hits": [hit_json(h) for h in view.hits],
         "read_only": view.read_only,
+        "captures": [capture_json(c) for c in view.captures],
     }
 
 
@@ -189,6 +212,8 @@ def intake_json(result: AdResult) -> dict[str, Any]:
         "ad": entity_ref_json(result.ad),
         "entities": [entity_ref_json(e) for e in result.entities],
         "links": [link_ref_json(link) for link in result.links],
+        "capture_id": result.capture.id if result.capture is not None else None,
+        "hits": [hit_json(h) for h in result.hits],
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from caseflow.entities.services.ads import ingest_ad as ingest_ad
 from caseflow.entities.services.ads import preview_ad as preview_ad
+from caseflow.entities.services.captures import case_captures as case_captures
 from caseflow.entities.services.case_entities import add_entity as add_entity
 from caseflow.entities.services.case_entities import case_entity_choices as case_entity_choices
 from caseflow.entities.services.case_entities import list_case_entities as list_case_entities
@@ -32,6 +33,7 @@ from caseflow.entities.services.results import VICTIM_MASK as VICTIM_MASK
 from caseflow.entities.services.results import AddResult as AddResult
 from caseflow.entities.services.results import AdPreview as AdPreview
 from caseflow.entities.services.results import AdResult as AdResult
+from caseflow.entities.services.results import Capture as Capture
 from caseflow.entities.services.results import EntityPage as EntityPage
 from caseflow.entities.services.results import EntityRow as EntityRow
 from caseflow.entities.services.results import EntityView as EntityView

@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
+import phonenumbers
 from sqlalchemy.orm import Session
 
 from caseflow.actor import Actor
 from caseflow.cases.models import Case
 from caseflow.cases.services import case_access
 from caseflow.entities.errors import InvalidIdentifier
-from caseflow.entities.extract import extract_identifiers
+from caseflow.entities.extract import AdReading, read_ad
 from caseflow.entities.inputs import (
     validation_error,
 )
@@ -20,7 +21,9 @@ from caseflow.entities.models import (
     Entity,
     Link,
 )
+from caseflow.entities.services.captures import capture_fields, record_capture
 from caseflow.entities.services.common import _attach, _audit, normalize_input
+from caseflow.entities.services.hits import _hits
 from caseflow.entities.services.links import _new_link
 from caseflow.entities.services.results import AdPreview, AdResult, Fields, candidate_key
 from caseflow.errors import ValidationError
@@ -33,23 +36,58 @@ def _platform(platform: str | None) -> str | None:
     return PLATFORM_ALIASES.get(platform, platform) if platform else None
 
 
-def _extract(case: Case, text: str, platform: str | None) -> AdPreview:
+def _case_regions(case: Case) -> list[str]:
+    """The case's other jurisdictions as phone regions (GB-SCT reads as GB)."""
+    found = []
+    for item in case.jurisdictions:
+        region = item.code.split("-")[0].upper()
+        if region in phonenumbers.SUPPORTED_REGIONS and region != case.lead_jurisdiction:
+            found.append(region)
+    return list(dict.fromkeys(found))
+
+
+def _site(site: str | None) -> str | None:
+    """The ad's site from its URL or platform:id (its country domain names a region)."""
+    site = (site or "").strip()
+    if not site or " " in site:
+        return None
+    if "://" in site:
+        return site
+    return site.partition(":")[0] or None
+
+
+def _read(case: Case, text: str, platform: str | None, site: str | None = None) -> AdReading:
     try:
-        candidates = extract_identifiers(text or "", case.lead_jurisdiction, platform=platform)
+        return read_ad(
+            text or "",
+            case.lead_jurisdiction,
+            platform=platform,
+            case_regions=_case_regions(case),
+            site=_site(site),
+        )
     except InvalidIdentifier as exc:
         raise validation_error("ad", exc) from exc
-    return AdPreview(case.lead_jurisdiction, platform, candidates)
 
 
 def preview_ad(
-    session: Session, actor: Actor, case_id: int, text: str, platform: str | None = None
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    text: str,
+    platform: str | None = None,
+    *,
+    site: str | None = None,
 ) -> AdPreview:
     """Extract candidate identifiers from an ad's text, for confirmation. Writes nothing.
 
-    Phones are read with the case's lead jurisdiction; bare @handles need `platform`.
+    National phones are read first in the ad's own region (its site's country domain, given
+    by `site`, the ad's URL or platform:id, and the countries of the places it names), then
+    with the case's lead jurisdiction and its other jurisdictions; bare @handles need
+    `platform`.
     """
     case, _ = case_access(session, actor, case_id, write=True)
-    return _extract(case, text, _platform(platform))
+    reading = _read(case, text, _platform(platform), site)
+    return AdPreview(case.lead_jurisdiction, _platform(platform), reading.candidates)
 
 
 def ingest_ad(
@@ -63,21 +101,26 @@ def ingest_ad(
     posted_by: str | None = None,
     now: datetime,
 ) -> AdResult:
-    """Create the ad, the confirmed identifiers and their links, in one transaction.
+    """Create the ad, this case's capture of it, the confirmed identifiers and their links,
+    in one transaction, and list which of them other cases already hold (hits).
 
     `ad` holds the ad's input fields (`value` = its URL or id, `platform`, `posted_at`,
     `title`); `text` is its text, re-extracted here so only what the text really holds is
     created; `selected` are candidate keys (AdPreview.key) the investigator confirmed.
     `posted_by` (a handle on the ad's platform, or platform:handle) gets a POSTED link to
     the ad; each confirmed identifier gets ad -CONTACT-> identifier (fact, confirmed).
+    The title, text, posted time and what the text says (prices, stated ages, places) go
+    to this case's capture; the shared ad entity keeps only its URL or id.
     Anything invalid refuses the whole intake (ValidationError); nothing is half-created.
-    Audit: "ad.ingest" (collection) and "link.create" (combination) per link.
+    Audit: "ad.ingest" (collection), "link.create" (combination) per link and "hit.shown"
+    per hit returned.
     """
-    case, _ = case_access(session, actor, case_id, write=True)
+    case, access = case_access(session, actor, case_id, write=True)
     fields = dict(ad)
     fields["text"] = text
     platform = _platform(fields.get("platform"))
-    candidates = _extract(case, text, platform).candidates
+    reading = _read(case, text, platform, fields.get("value"))
+    candidates = reading.candidates
     by_key = {candidate_key(c): c for c in candidates if c.normalized is not None}
     unknown = [k for k in selected if k not in by_key]
     if unknown:
@@ -97,7 +140,16 @@ def ingest_ad(
             message = exc.message.replace("Account", "Posted by", 1)
             raise ValidationError(message, field="posted_by") from exc
     ad_entity, _, _, _ = _attach(
-        session, actor, case, ad_norm, role=None, note=None, source="ad", now=now
+        session, actor, case, ad_norm, role=None, note=None, source="ad", now=now, capture=False
+    )
+    capture = record_capture(
+        session,
+        actor,
+        case,
+        ad_entity,
+        capture_fields(ad_norm.attributes),
+        reading=reading.attributes,
+        now=now,
     )
     created: list[Entity] = []
     links: list[Link] = []
@@ -144,7 +196,11 @@ def ingest_ad(
         object_type="entity",
         object_id=ad_entity.id,
         now=now,
-        details={"entity_ids": [e.id for e in created], "links": len(links)},
+        details={
+            "entity_ids": [e.id for e in created],
+            "links": len(links),
+            "capture_id": capture.id,
+        },
     )
     for item in links:
         _audit(
@@ -158,4 +214,7 @@ def ingest_ad(
             now=now,
             details={"type": item.type, "source_id": item.source_id, "target_id": item.target_id},
         )
-    return AdResult(ad_entity, created, links)
+    hits = _hits(
+        session, actor, case, access, entity_ids=[e.id for e in (ad_entity, *created)], now=now
+    )
+    return AdResult(ad_entity, created, links, capture, hits)

@@ -14,11 +14,13 @@ from caseflow.entities.inputs import (
     check_kind,
 )
 from caseflow.entities.models import (
+    CAPTURE_FIELDS,
     CaseEntity,
     Entity,
     Link,
     Observation,
 )
+from caseflow.entities.services.captures import case_captures
 from caseflow.entities.services.common import (
     _attach,
     _audit,
@@ -146,7 +148,8 @@ def list_case_entities(
 def view_entity(
     session: Session, actor: Actor, case_id: int, entity_id: int, *, now: datetime | None = None
 ) -> EntityView:
-    """An entity as seen in one case: its links there, sightings, and cross-case hits.
+    """An entity as seen in one case: its links there, sightings, this case's captures of
+    an ad (never another case's), and cross-case hits.
 
     Audited "entity.view" (consultation) plus "hit.shown" per hit. Victim
     details are masked for non-members; hits are for members only.
@@ -181,14 +184,17 @@ def view_entity(
         now=now,
     )
     hits = _hits(session, actor, case, access, entity_id=entity.id, now=now)
+    shared = {k: v for k, v in (entity.attributes or {}).items() if k not in CAPTURE_FIELDS}
+    captures = case_captures(session, case, entity.id) if entity.kind == "ad" else []
     return EntityView(
         case=case,
         entity=row,
-        attributes={} if row.masked else dict(entity.attributes or {}),
+        attributes={} if row.masked else shared,
         observations=[] if row.masked else sightings,
         links=links,
         hits=hits,
         read_only=access is not policy.CaseAccess.READ_WRITE,
+        captures=[] if row.masked else captures,
     )
 
 

@@ -21,6 +21,7 @@ from caseflow.entities.inputs import (
     validation_error,
 )
 from caseflow.entities.models import (
+    CAPTURE_FIELDS,
     INVOLVEMENT_ROLES,
     ROLE_KINDS,
     CaseEntity,
@@ -29,6 +30,7 @@ from caseflow.entities.models import (
     Observation,
 )
 from caseflow.entities.normalize import Normalized, normalize
+from caseflow.entities.services.captures import capture_fields, record_capture
 from caseflow.entities.services.results import OBSERVATION_KEYS, VICTIM_MASK, EntityRow, Fields
 from caseflow.errors import NotFoundError, ValidationError
 from caseflow.graphsync.services import enqueue
@@ -109,6 +111,12 @@ def link_graph_payload(link: Link) -> dict[str, Any]:
     }
 
 
+def _case_keys(kind: str) -> tuple[str, ...]:
+    """Input attributes that belong to the case that saw them, never to the shared entity:
+    an IP address's sighting, an ad's capture (title, text, posted time)."""
+    return OBSERVATION_KEYS.get(kind, ()) + (CAPTURE_FIELDS if kind == "ad" else ())
+
+
 def _get_or_create(
     session: Session, actor: Actor, normalized: Normalized, now: datetime
 ) -> tuple[Entity, bool]:
@@ -117,7 +125,7 @@ def _get_or_create(
     Concurrent creation of the same value: the insert runs in a savepoint, and the loser of
     the race reads the winner's row (PostgreSQL; SQLite serializes writers anyway).
     """
-    keys = OBSERVATION_KEYS.get(normalized.kind, ())
+    keys = _case_keys(normalized.kind)
     attributes = {k: v for k, v in normalized.attributes.items() if k not in keys}
     stmt = sa.select(Entity).where(Entity.kind == normalized.kind, Entity.value == normalized.value)
     entity = session.scalar(stmt)
@@ -156,10 +164,13 @@ def _attach(
     note: str | None,
     source: str,
     now: datetime,
+    capture: bool = True,
 ) -> tuple[Entity, CaseEntity, bool, bool]:
     """Get-or-create the entity and make it part of the case (no audit, no commit).
 
-    Returns (entity, involvement, created, already_in_case) and writes the graph outbox rows.
+    An ad's title, text and posted time become this case's capture (unless `capture` is
+    False: ad intake records a fuller one itself). Returns (entity, involvement, created,
+    already_in_case) and writes the graph outbox rows.
     """
     entity, created = _get_or_create(session, actor, normalized, now)
     involvement = session.scalar(
@@ -200,6 +211,10 @@ def _attach(
             )
         )
     session.flush()
+    if capture and normalized.kind == "ad":
+        seen_in_ad = capture_fields(normalized.attributes)
+        if seen_in_ad:
+            record_capture(session, actor, case, entity, seen_in_ad, now=now)
     if created:
         enqueue(session, "upsert_entity", entity_graph_payload(entity), now=now)
     if not already:

@@ -3,6 +3,7 @@ reference and owner's contact are shown. Must not import flask."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -28,10 +29,12 @@ def _hits(
     access: policy.CaseAccess,
     *,
     entity_id: int | None = None,
+    entity_ids: Collection[int] | None = None,
     now: datetime | None = None,
     limit: int = MAX_HITS_SHOWN,
 ) -> list[Hit]:
-    """Hits for the case (or one entity of it), each audited "hit.shown"; no commit."""
+    """Hits for the case (or one entity of it, or some), each audited "hit.shown"; no
+    commit."""
     if not policy.may_see_hits(access, actor):
         return []
     mine, theirs, victim = aliased(CaseEntity), aliased(CaseEntity), aliased(CaseEntity)
@@ -68,6 +71,10 @@ def _hits(
     )
     if entity_id is not None:
         stmt = stmt.where(Entity.id == entity_id)
+    if entity_ids is not None:
+        if not entity_ids:
+            return []
+        stmt = stmt.where(Entity.id.in_(sorted(set(entity_ids))))
     hits = []
     for eid, kind, label, other_id, reference, name, org, email, phone in session.execute(stmt):
         contact = " · ".join(part for part in (org, email, phone) if part)

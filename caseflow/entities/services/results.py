@@ -6,11 +6,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from caseflow.cases.models import Case
 from caseflow.entities.extract import Candidate
 from caseflow.entities.models import (
+    AdCapture,
     CaseEntity,
     Entity,
     Link,
@@ -96,6 +98,27 @@ class Sighting:
 
 
 @dataclass(frozen=True)
+class Capture:
+    """One case's capture of an ad (see caseflow.entities.models.AdCapture)."""
+
+    id: int
+    title: str | None
+    text: str | None
+    posted_at: datetime | None
+    posted_at_offset: str | None
+    price_amount: Decimal | None
+    price_currency: str | None
+    price_unit: str | None
+    stated_age: int | None
+    location: str | None
+    location_country: str | None
+    location_subdivision: str | None
+    details: dict[str, Any]
+    captured_at: datetime
+    captured_by: str | None
+
+
+@dataclass(frozen=True)
 class EntityView:
     case: Case
     entity: EntityRow
@@ -104,6 +127,8 @@ class EntityView:
     links: list[LinkRow]
     hits: list[Hit]
     read_only: bool
+    # An ad's captures by this case only (never another case's), newest first.
+    captures: list[Capture] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -123,6 +148,9 @@ class AdResult:
     ad: Entity
     entities: list[Entity]
     links: list[Link]
+    capture: AdCapture | None = None
+    # The new identifiers that other cases already hold (same rules as every hit).
+    hits: list[Hit] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
