@@ -8,6 +8,7 @@ case) and return decisions; loading those facts is the services' job.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from caseflow.actor import Actor
@@ -127,6 +128,14 @@ def may_see_victim_details(access: CaseAccess) -> bool:
     """Only members working the case see who its victims are; a supervisor auditing with a
     purpose sees that a victim is involved, not who."""
     return access is CaseAccess.READ_WRITE
+
+
+def graph_node_masked(victim_in: Iterable[CaseAccess]) -> bool:
+    """Whether an entity shown outside one case's own pages (the link graph: nodes, paths,
+    clusters) must be masked. `victim_in` holds the actor's access to each visible case that
+    involves the entity as a victim: one case whose victims the actor may not see is enough,
+    the same rule as `may_see_victim_details` on the case page."""
+    return any(not may_see_victim_details(access) for access in victim_in)
 
 
 def may_see_hits(access: CaseAccess, actor: Actor) -> bool:
