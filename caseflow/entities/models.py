@@ -141,7 +141,8 @@ class Link(Base):
     target_id: Mapped[int] = mapped_column(sa.ForeignKey("entities.id"), index=True)
     confidence: Mapped[str] = mapped_column(sa.String(12))
     assessment: Mapped[bool] = mapped_column(default=False)
-    # The evidence item supporting the link; no foreign key until evidence items land.
+    # The evidence item supporting the link: an item of the same case (the composite foreign
+    # key refuses an item of another case or one that does not exist).
     evidence_item_id: Mapped[int | None]
     note: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime]
@@ -156,6 +157,9 @@ class Link(Base):
         sa.CheckConstraint(f"type IN {_in(LINK_TYPES)}", name="type"),
         sa.CheckConstraint(f"confidence IN {_in(CONFIDENCES)}", name="confidence"),
         sa.CheckConstraint("source_id <> target_id", name="not_self"),
+        sa.ForeignKeyConstraint(
+            ["evidence_item_id", "case_id"], ["evidence_items.id", "evidence_items.case_id"]
+        ),
     )
 
 

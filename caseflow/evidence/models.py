@@ -60,6 +60,8 @@ class EvidenceItem(Base):
     __table_args__ = (
         sa.UniqueConstraint("case_id", "number", name="case_number"),
         sa.CheckConstraint(f"kind IN {ITEM_KINDS!r}", name="kind"),
+        # What a link's composite foreign key (item, case) refers to.
+        sa.Index("uq_evidence_items_id_case_id", "id", "case_id", unique=True),
     )
 
     @property

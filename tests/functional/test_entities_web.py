@@ -13,7 +13,7 @@ from caseflow.audit.models import AuditEvent
 from caseflow.auth.models import User
 from caseflow.entities import services
 from caseflow.entities.models import CaseEntity, Entity, Link
-from tests.factories import actor_of, arrange, make_case, make_user
+from tests.factories import actor_of, arrange, make_case, make_evidence_item, make_user
 from tests.helpers import csrf_token
 
 WALLET = "0x52908400098527886E0F7030069857D2E4169EE7"
@@ -106,6 +106,7 @@ def test_links_are_recorded_with_provenance_and_retracted_on_their_page(
     case_id = make_case(app, officer).id
     phone = add_via_service(app, officer, case_id, "phone", "+447700900123")
     wallet = add_via_service(app, officer, case_id, "wallet", WALLET)
+    item_id = make_evidence_item(app, officer, case_id).id  # links cite their own case's items
     auth.login(officer)
     token = csrf_token(client, f"/cases/{case_id}/links/new?source={phone}")
     response = client.post(
@@ -116,7 +117,7 @@ def test_links_are_recorded_with_provenance_and_retracted_on_their_page(
             "type": "CONTROLS",
             "confidence": "possible",
             "assessment": "assessment",
-            "evidence_item_id": "4",
+            "evidence_item_id": str(item_id),
             "note": "Same handset seen paying.",
             "csrf_token": token,
         },

@@ -13,7 +13,7 @@ from caseflow.entities.inputs import read_csv
 from caseflow.entities.models import CaseEntity, Entity, Link
 from caseflow.errors import NotFoundError, ValidationError
 from caseflow.graphsync.models import OutboxRow
-from tests.factories import make_case, make_user
+from tests.factories import make_case, make_evidence_item, make_user
 
 WALLET = "0x52908400098527886E0F7030069857D2E4169EE7"  # EIP-55 test vector
 
@@ -97,6 +97,8 @@ def test_links_carry_provenance_and_are_retracted_not_deleted(app, session, offi
     me = actor_of(officer)
     phone = services.add_entity(session, me, case_id, "phone", "+447700900123", now=clock())
     wallet = services.add_entity(session, me, case_id, "wallet", WALLET, now=clock())
+    with app.app_context():  # the evidence store comes from the app
+        item_id = make_evidence_item(session, officer, case_id, now=clock()).id
     link = services.link_entities(
         session,
         me,
@@ -106,14 +108,14 @@ def test_links_carry_provenance_and_are_retracted_not_deleted(app, session, offi
         type="controls",
         confidence="probable",
         assessment=True,
-        evidence_item_id=3,
+        evidence_item_id=item_id,
         now=clock(),
     )
     assert (link.type, link.confidence, link.assessment, link.evidence_item_id) == (
         "CONTROLS",
         "probable",
         True,
-        3,
+        item_id,
     )
     audit = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "link.create")).one()
     assert audit.category == "combination"

@@ -291,6 +291,7 @@ LINK_CREATE: Schema = obj(
         "evidence_item_id": {
             "type": ["integer", "null"],
             "title": "Evidence item",
+            "description": "an evidence item of the same case (400 otherwise)",
             "minimum": 1,
             "maximum": 2**31 - 1,
         },

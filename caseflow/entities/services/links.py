@@ -30,6 +30,7 @@ from caseflow.entities.services.common import (
 )
 from caseflow.entities.services.results import MAX_PER_PAGE, LinkRow
 from caseflow.errors import NotFoundError, ValidationError
+from caseflow.evidence.models import EvidenceItem
 from caseflow.graphsync.services import enqueue
 
 
@@ -74,6 +75,24 @@ def _link_rows(
     ]
 
 
+def _check_evidence_item(session: Session, case: Case, evidence_item_id: int) -> None:
+    """The item supporting a link must be an item of the link's case. One answer for an item
+    of another case and one that does not exist: the form tells nothing about other cases."""
+    if isinstance(evidence_item_id, bool) or not isinstance(evidence_item_id, int):
+        raise ValidationError("Evidence item: a whole number.", field="evidence_item_id")
+    if evidence_item_id < 1:
+        raise ValidationError("Evidence item: a positive number.", field="evidence_item_id")
+    found = session.scalar(
+        sa.select(EvidenceItem.id).where(
+            EvidenceItem.id == evidence_item_id, EvidenceItem.case_id == case.id
+        )
+    )
+    if found is None:
+        raise ValidationError(
+            f"Evidence item: no item {evidence_item_id} in this case.", field="evidence_item_id"
+        )
+
+
 def _new_link(
     session: Session,
     actor: Actor,
@@ -94,8 +113,8 @@ def _new_link(
         raise ValidationError(f"Confidence: one of {', '.join(CONFIDENCES)}.", field="confidence")
     if source_id == target_id:
         raise ValidationError("Target: an entity cannot be linked to itself.", field="target_id")
-    if evidence_item_id is not None and evidence_item_id < 1:
-        raise ValidationError("Evidence item: a positive number.", field="evidence_item_id")
+    if evidence_item_id is not None:
+        _check_evidence_item(session, case, evidence_item_id)
     for name, entity_id in (("source_id", source_id), ("target_id", target_id)):
         try:
             _involvement(session, case, entity_id)
