@@ -212,7 +212,31 @@ def read_csv(data: bytes | str) -> list[CsvRow]:
     else:
         text = data
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    progress = [0]  # the last line of the last record read
+    try:
+        return _read_rows(reader, progress)
+    except csv.Error as exc:
+        # A field over the csv module's limit, a NUL byte, or a quote left open: named with
+        # the line its record starts on.
+        raise ValidationError(
+            f"File: line {progress[0] + 1}: {_csv_problem(exc)}; nothing was imported.",
+            field="file",
+        ) from None
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        limit = csv.field_size_limit()
+        return f"a field is longer than {limit:,} characters ({limit // 1024} KiB), the limit"
+    if "NUL" in text:
+        return "the file contains a NUL byte: not a text CSV file"
+    return f"not valid CSV ({text})"
+
+
+def _read_rows(reader: csv.DictReader[str], progress: list[int]) -> list[CsvRow]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    progress[0] = reader.line_num
     if "kind" not in header or "value" not in header:
         raise ValidationError("File: the first line must name the columns kind and value.")
     unknown = [h for h in header if h and h not in INPUT_FIELDS]
@@ -226,7 +250,7 @@ def read_csv(data: bytes | str) -> list[CsvRow]:
     line = reader.line_num
     for record in reader:
         start = line + 1
-        line = reader.line_num
+        line = progress[0] = reader.line_num
         fields = {k: (v or "") for k, v in record.items() if k}
         if not any(v.strip() for v in fields.values()):
             continue

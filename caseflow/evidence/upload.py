@@ -20,8 +20,14 @@ MAX_BUFFERED = 4 * READ_SIZE
 MAX_PARTS = 64
 
 
+TRUNCATED = (
+    "the upload ended before the form was complete (the body is shorter than its "
+    "Content-Length, or the connection was cut)"
+)
+
+
 class MalformedUpload(ValueError):
-    """The body is not the multipart form the upload page sends."""
+    """The body is not the multipart form the upload page sends; the message says how."""
 
 
 @dataclass
@@ -78,11 +84,16 @@ class StreamingForm:
 
     def _next(self):
         while True:
-            event = self._decoder.next_event()
+            try:
+                event = self._decoder.next_event()
+            except ValueError as exc:  # werkzeug: "Invalid form-data cannot parse beyond ..."
+                if self._eof:
+                    raise MalformedUpload(TRUNCATED) from exc
+                raise MalformedUpload(f"not a valid multipart form ({exc})") from exc
             if event is not NEED_DATA:
                 return event
             if self._eof:
-                raise MalformedUpload("the upload ended before the form was complete")
+                raise MalformedUpload(TRUNCATED)
             if len(self._decoder.buffer) > MAX_BUFFERED:
                 raise MalformedUpload("no multipart boundary where one was expected")
             chunk = self._body.read(READ_SIZE)

@@ -118,8 +118,8 @@ def upload(case_id: int):
     boundary = request.mimetype_params.get("boundary", "").encode("latin-1")
     try:
         fields, uploaded = StreamingForm(cast(BinaryIO, request.stream), boundary).read_fields()
-    except MalformedUpload:
-        abort(400)
+    except MalformedUpload as exc:
+        return _malformed(case, exc)
     try:
         validate_csrf(fields.get("csrf_token"))
     except (WTFValidationError, CSRFError) as exc:
@@ -144,11 +144,20 @@ def upload(case_id: int):
         except ValidationError as exc:
             rollback_unit()
             field_error(form, exc, "file", _ALIASES)
-        except MalformedUpload:
-            abort(400)
+        except MalformedUpload as exc:
+            return _malformed(case, exc)
         else:
             flash(f"Evidence item {item.reference} stored (SHA-256 {item.sha256}).", "info")
             return redirect(url_for("evidence.item", item_id=item.id))
+    return render_template("evidence/upload.html", form=form, case=case), 400
+
+
+def _malformed(case, exc: MalformedUpload):
+    """A cut-short or malformed upload: 400 naming the problem; nothing was stored (the
+    store removes its temp file, the unit of work rolls back)."""
+    rollback_unit()
+    form = UploadForm(formdata=None, meta={"csrf": False})
+    form.file.errors = [f"File: nothing was stored: {exc}."]
     return render_template("evidence/upload.html", form=form, case=case), 400
 
 

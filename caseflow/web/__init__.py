@@ -27,7 +27,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 
 from caseflow import policy
 from caseflow.auth import services as auth_services
@@ -189,6 +189,11 @@ def _handle_http(exc: HTTPException):
         415: ("Unsupported media type", "Send JSON with Content-Type: application/json."),
     }
     title, message = titles.get(exc.code or 500, ("Error", exc.description or "Error"))
+    if isinstance(exc, ClientDisconnected):
+        message = (
+            "The request body ended before the length it announced (Content-Length), or the "
+            "connection was cut; nothing was stored."
+        )
     result = _error_page(exc.code or 500, title, message)
     if isinstance(result, Response) and exc.code == 405:
         result.headers.update(exc.get_headers())  # keeps Allow
