@@ -296,12 +296,23 @@ def _is_locked(user: User, now: datetime) -> bool:
     return user.locked_until is not None and as_utc(user.locked_until) > now
 
 
+def _failures_so_far(user: User, now: datetime) -> int:
+    """Consecutive failures that still count: none once a lock has expired (the lock was the
+    answer to them), so one failure after an expired lock does not lock again."""
+    if user.locked_until is not None and not _is_locked(user, now):
+        return 0
+    return user.failed_logins
+
+
 def _register_failure(
     session: Session, user_id: int, settings: AuthSettings, now: datetime, origin: Origin, why: str
 ) -> None:
     """Count one failed factor (and lock the account at the threshold), with its audit."""
     user = session.get(User, user_id)
     assert user is not None
+    if user.locked_until is not None and not _is_locked(user, now):
+        user.locked_until = None  # the expired lock ends its count
+        user.failed_logins = 0
     user.failed_logins += 1
     _security(
         session,
@@ -334,12 +345,16 @@ def _fail(
     origin: Origin,
     why: str,
     error: CaseFlowError,
+    *,
+    say_locked: bool = True,
 ) -> NoReturn:
     """Refuse a failed factor: the failure is counted and audited after the caller's unit of
-    work rolls back (caseflow.uow.after_rollback); locked if this was one too many."""
+    work rolls back (caseflow.uow.after_rollback); locked if this was one too many. With
+    `say_locked` False (the password step) the answer is `error` even then: whether an
+    account exists or is locked never shows before its password is proven."""
     user_id = user.id
     uow.after_rollback(session, lambda s: _register_failure(s, user_id, settings, now, origin, why))
-    if user.failed_logins + 1 >= settings.lockout_threshold:
+    if say_locked and _failures_so_far(user, now) + 1 >= settings.lockout_threshold:
         raise AccountLocked(LOCKED_ERROR)
     raise error
 
@@ -387,9 +402,12 @@ def check_password(
             details={"username": username[:64], "reason": "unknown or inactive"},
         )
     if _is_locked(user, now):
+        # The same answer at the same cost as a wrong password: a locked account is not told
+        # apart from any failure (nor is a right password during the lock).
+        settings.hasher.verify(user.password_hash, password)
         _refuse(
             session,
-            AccountLocked(LOCKED_ERROR),
+            AuthenticationError(GENERIC_LOGIN_ERROR),
             "login.refused_locked",
             actor=actor_for(user, origin),
             origin=origin,
@@ -406,6 +424,7 @@ def check_password(
             origin,
             "password_failed",
             AuthenticationError(GENERIC_LOGIN_ERROR),
+            say_locked=False,
         )
     if settings.hasher.needs_rehash(user.password_hash):
         user.password_hash = settings.hasher.hash(password)

@@ -97,8 +97,9 @@ def test_five_failures_lock_the_account_and_an_admin_unlocks_it(auth, client, cl
     for _ in range(5):
         auth.password_step(officer.username, "not the password at all")
     locked = auth.password_step(officer.username, officer.password)
-    assert locked.status_code == 400
-    assert "locked" in locked.get_data(as_text=True)
+    assert locked.status_code == 400  # refused even with the right password...
+    assert "Invalid username or password." in locked.get_data(as_text=True)  # ...unnamed
+    assert "locked" not in locked.get_data(as_text=True)
     assert "account.lockout" in audit_actions(db)
 
     auth.login(admin)
@@ -114,9 +115,10 @@ def test_five_failures_lock_the_account_and_an_admin_unlocks_it(auth, client, cl
 def test_totp_failures_count_towards_lockout_without_naming_the_factor(auth, clock, officer, db):
     for _ in range(5):
         auth.password_step(officer.username, officer.password)
-        auth.code_step("000000")
-    response = auth.password_step(officer.username, officer.password)
-    text = response.get_data(as_text=True)
+        response = auth.code_step("000000")
+    # Told at the step after the password (the password is proven there), not before it.
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    text = auth.client.get("/login").get_data(as_text=True)
     assert "locked" in text
     assert "code" not in text.lower().split("locked")[0][-200:]
     assert db.get(User, officer.id).locked_until is not None
