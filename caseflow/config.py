@@ -6,14 +6,20 @@ Must not import flask. `load_settings` returns a plain dict the app factory copi
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-# Secrets shorter than this, or made of one repeated character, are refused in production.
+from caseflow.files import private_dir
+
+# Secrets shorter than this, or with less estimated entropy than MIN_SECRET_BITS (see
+# `estimated_secret_bits`), are refused in production.
 MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 128  # pessimistic estimate: a random 32-byte key scores ~200
 KNOWN_WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "caseflow"}
 
 
@@ -129,7 +135,7 @@ def _secret(environ: Mapping[str, str], name: str, instance_path: Path, producti
         value = stored.read_text(encoding="utf-8").strip()
     if value is None and not production:
         value = secrets.token_urlsafe(48)
-        instance_path.mkdir(parents=True, exist_ok=True)
+        private_dir(instance_path)
         fd = os.open(stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(value)
@@ -138,8 +144,40 @@ def _secret(environ: Mapping[str, str], name: str, instance_path: Path, producti
     return value
 
 
+def estimated_secret_bits(value: str) -> float:
+    """A deliberately pessimistic estimate of a secret's entropy, in bits.
+
+    Characters a guesser predicts for free are not counted: the next one of a run (`aaaa`,
+    `abcd`, `4321`) and every character of a repeat (three or more characters seen earlier in
+    the value: `k3y!k3y!`). Each remaining character counts the Shannon entropy per character
+    of the whole value. A random 43-character `secrets.token_urlsafe(32)` scores about 200
+    bits; 64 hex digits about 190; a word, a keyboard walk or a pattern stays far below.
+    """
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    n = len(value)
+    per_char = -sum(c / n * math.log2(c / n) for c in counts.values())
+    novel = 0
+    i = 0
+    while i < n:
+        repeat = 0
+        for k in range(min(n - i, i), 2, -1):  # the longest earlier repeat of 3+ characters
+            if value[i : i + k] in value[:i]:
+                repeat = k
+                break
+        if repeat:
+            i += repeat
+            continue
+        if i == 0 or abs(ord(value[i]) - ord(value[i - 1])) > 1:
+            novel += 1
+        i += 1
+    return novel * per_char
+
+
 def check_production(config: Mapping[str, Any]) -> None:
-    """Refuse to run in production with a weak secret, debug on, or insecure cookies."""
+    """Refuse to run in production with a weak or shared secret, debug on, insecure cookies,
+    or SQLite as the database (one file, no runtime role separation, no concurrent writers)."""
     if config.get("ENV_NAME") != "production":
         return
     if config.get("DEBUG"):
@@ -149,11 +187,22 @@ def check_production(config: Mapping[str, Any]) -> None:
         if (
             len(value) < MIN_SECRET_LENGTH
             or value.lower() in KNOWN_WEAK_SECRETS
-            or len(set(value)) < 8
+            or estimated_secret_bits(value) < MIN_SECRET_BITS
         ):
             raise ConfigError(
-                f"CASEFLOW_{name}: too weak for production "
-                f"(at least {MIN_SECRET_LENGTH} random characters)"
+                f"CASEFLOW_{name}: too weak for production (at least {MIN_SECRET_LENGTH} random "
+                f"characters and an estimated {MIN_SECRET_BITS} bits; generate one with "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
+    if str(config.get("SECRET_KEY")) == str(config.get("TOTP_KEY")):
+        raise ConfigError(
+            "CASEFLOW_TOTP_KEY: must differ from CASEFLOW_SECRET_KEY in production "
+            "(one key per purpose: a leaked cookie key must not decrypt the TOTP seeds)"
+        )
+    if str(config.get("DATABASE_URL") or "").startswith("sqlite"):
+        raise ConfigError(
+            "CASEFLOW_DATABASE_URL: SQLite is for development and tests; production needs "
+            "PostgreSQL (postgresql+psycopg://...)"
+        )
     if not config.get("SESSION_COOKIE_SECURE"):
         raise ConfigError("session cookies must be Secure in production (serve over HTTPS)")

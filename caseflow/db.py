@@ -17,6 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from caseflow.clock import as_utc
+from caseflow.files import private_file
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -65,6 +66,11 @@ def make_engine(url: str, *, sqlite_immediate: bool = True, **kwargs: Any) -> En
     must not hold the write lock while they look (tests, reports).
     """
     if url.startswith("sqlite"):
+        database = sa.engine.make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            # SQLite would create it with the umask's mode (0644): personal data, so 0600
+            # (its -wal and -shm files take the same mode), in a 0700 folder.
+            private_file(database)
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = sa.create_engine(url, **kwargs)
         _configure_sqlite(engine, immediate=sqlite_immediate)

@@ -23,6 +23,7 @@ from caseflow.actor import Actor
 from caseflow.auth import secrets as sec
 from caseflow.auth import services
 from caseflow.auth.models import User
+from caseflow.errors import CaseFlowError
 
 DEMO_USERS = (
     ("officer", "officer.demo", "Olivia Officer (demo)"),
@@ -74,7 +75,18 @@ def _credentials_file(app: Flask) -> Path:
     return Path(app.instance_path) / "demo-credentials.txt"
 
 
+class DemoRefused(CaseFlowError):
+    code = "demo_refused"
+    status = 403
+
+
 def load(session: Session, app: Flask, *, if_empty: bool, echo: Callable[[str], None]) -> None:
+    if app.config.get("ENV_NAME") == "production":
+        # Known-pattern accounts with printed passwords and seeds have no place there.
+        raise DemoRefused(
+            "caseflow demo load: refused in production (CASEFLOW_ENV=production); demo "
+            "accounts and their printed credentials are for trying CaseFlow locally only."
+        )
     existing = session.scalar(sa.select(sa.func.count(User.id))) or 0
     if existing and if_empty:
         stored = _credentials_file(app)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from caseflow.files import DIR_MODE, private_dir
+
 CHUNK_SIZE = 1 << 20  # 1 MiB: large enough that hashlib releases the GIL and threads overlap
 PIPELINE_DEPTH = 8  # chunks queued per sink: bounds memory to a few MiB per ingest
 SYNC_EVERY = 64 << 20  # flush written data every 64 MiB so the closing fsync is short
@@ -142,8 +144,8 @@ class BlobStore:
         self.root = Path(root)
         self.tmp_dir = self.root / "tmp"
         self.blob_dir = self.root / "blobs" / "sha256"
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        self.blob_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.tmp_dir)  # 0700: evidence is personal data
+        private_dir(self.blob_dir)
 
     # --- naming ----------------------------------------------------------------------------------
 
@@ -198,7 +200,7 @@ class BlobStore:
                     pipeline.close()
                 out.flush()
                 os.fsync(out.fileno())
-            os.chmod(tmp_path, 0o440)  # stored evidence is never rewritten in place
+            os.chmod(tmp_path, 0o400)  # never rewritten in place; readable by CaseFlow only
             final = self.path_for(digests["sha256"].hexdigest())
             created = self._place(tmp_path, final, size)
         except BaseException:
@@ -234,7 +236,7 @@ class BlobStore:
         for path in (directory.parent, directory):
             if not path.is_dir():
                 try:
-                    path.mkdir()
+                    path.mkdir(mode=DIR_MODE)
                 except FileExistsError:
                     continue
                 _fsync_dir(path.parent)

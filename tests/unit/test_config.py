@@ -22,19 +22,31 @@ def test_production_refuses_to_start_without_secrets(tmp_path):
         load_settings({"CASEFLOW_ENV": "production"}, tmp_path)
 
 
+# A PostgreSQL URL nobody listens on: create_app makes the engine without connecting.
+PG_NOWHERE = "postgresql+psycopg://caseflow:unused@127.0.0.1:9/caseflow"
+STRONG_SECRET = "s3cr3t-k9Xq2Lm7Pw4Zr8Tv6Yb1Nc5Hd3Jf0Ga"
+STRONG_TOTP = "t0tp-Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0LzXc"
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
         ({"CASEFLOW_SECRET_KEY": "changeme"}, "CASEFLOW_SECRET_KEY: too weak"),
         ({"CASEFLOW_DEBUG": "1"}, "debug mode is not allowed"),
+        # Long enough and many distinct characters, but a pattern: low estimated entropy.
+        ({"CASEFLOW_SECRET_KEY": "abcdefghijklmnop" * 4}, "CASEFLOW_SECRET_KEY: too weak"),
+        ({"CASEFLOW_TOTP_KEY": "Password1" * 4}, "CASEFLOW_TOTP_KEY: too weak"),
+        ({"CASEFLOW_TOTP_KEY": "qwertyuiopasdfghjklzxcvbnm1234567890"}, "TOTP_KEY: too weak"),
+        ({"CASEFLOW_TOTP_KEY": STRONG_SECRET}, "CASEFLOW_TOTP_KEY: must differ"),
+        ({"CASEFLOW_DATABASE_URL": "sqlite:///x.db"}, "SQLite is for development and tests"),
     ],
 )
 def test_production_refuses_weak_secrets_and_debug(tmp_path, monkeypatch, env, message):
     good = {
         "CASEFLOW_ENV": "production",
-        "CASEFLOW_SECRET_KEY": "s3cr3t-" + "k9Xq2Lm7Pw4Zr8Tv6Yb1Nc5Hd3Jf0Ga",
-        "CASEFLOW_TOTP_KEY": "t0tp-" + "Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0LzXc",
-        "CASEFLOW_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        "CASEFLOW_SECRET_KEY": STRONG_SECRET,
+        "CASEFLOW_TOTP_KEY": STRONG_TOTP,
+        "CASEFLOW_DATABASE_URL": PG_NOWHERE,
     }
     for key, value in {**good, **env}.items():
         monkeypatch.setenv(key, value)
@@ -44,10 +56,10 @@ def test_production_refuses_weak_secrets_and_debug(tmp_path, monkeypatch, env, m
 
 def test_production_with_strong_settings_uses_host_prefixed_secure_cookie(tmp_path, monkeypatch):
     monkeypatch.setenv("CASEFLOW_ENV", "production")
-    monkeypatch.setenv("CASEFLOW_SECRET_KEY", "s3cr3t-k9Xq2Lm7Pw4Zr8Tv6Yb1Nc5Hd3Jf0Ga")
-    monkeypatch.setenv("CASEFLOW_TOTP_KEY", "t0tp-Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0LzXc")
-    monkeypatch.setenv("CASEFLOW_DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
-    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    monkeypatch.setenv("CASEFLOW_SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("CASEFLOW_TOTP_KEY", STRONG_TOTP)
+    monkeypatch.setenv("CASEFLOW_DATABASE_URL", PG_NOWHERE)
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "GRAPH_SYNC": "off"})
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-caseflow"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     app.extensions["caseflow.engine"].dispose()
@@ -99,3 +111,15 @@ def test_a_number_setting_that_is_not_a_number_is_named_not_a_traceback(
     with pytest.raises(ConfigError, match=message):
         load_settings({f"CASEFLOW_{name}": value}, tmp_path)
     assert load_settings({f"CASEFLOW_{name}": ""}, tmp_path)["CUSTODY_GAP_DAYS"] == 30
+
+
+def test_random_keys_pass_the_entropy_estimate_and_patterns_do_not():
+    import secrets
+
+    from caseflow.config import MIN_SECRET_BITS, estimated_secret_bits
+
+    for _ in range(20):
+        assert estimated_secret_bits(secrets.token_urlsafe(32)) > MIN_SECRET_BITS
+        assert estimated_secret_bits(secrets.token_hex(32)) > MIN_SECRET_BITS
+    for weak in ("a" * 64, "0123456789" * 4, "k3y!" * 12, "correct horse battery staple horse"):
+        assert estimated_secret_bits(weak) < MIN_SECRET_BITS, weak
