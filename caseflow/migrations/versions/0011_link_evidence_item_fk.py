@@ -5,8 +5,8 @@ References that already point nowhere or to another case's item cannot be kept u
 they are cleared and each clearing is counted in the migration's output (a dangling or foreign
 reference never supported the link).
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-01 05:10:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -45,7 +45,7 @@ def upgrade() -> None:
         )
     ).rowcount
     if cleared:
-        print(f"0010: cleared {cleared} link evidence references to no item of the link's case")
+        print(f"0011: cleared {cleared} link evidence references to no item of the link's case")
     triggers = _triggers_on_links(bind)
     with op.batch_alter_table("links", schema=None) as batch_op:
         batch_op.create_foreign_key(
