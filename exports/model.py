@@ -180,6 +180,7 @@ class RequestDoc:
     child_exploitation: Stated = None
     production_to_follow: Stated = None
     enforcing_state_notified: Stated = None
+    translations: tuple[str, ...] = ()  # languages of the certified translations attached
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,20 @@ class LinkChart:
 
 
 @dataclass(frozen=True)
+class TranslationAnnex:
+    """A certified translation of the document, packed as translations/<language>.pdf (as
+    signed at approval): who translated it, their certification, and its SHA-256 and size;
+    bytes from `open_bytes()`."""
+
+    language: str
+    translator: str
+    certification: str
+    sha256: str
+    size: int
+    open_bytes: Callable[[], BinaryIO] | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class SignerCertificates:
     """The certificates of an authority that signs the request PDF before the installation's
     seal (`role` "issuer" or "validator"): PEM text of its certificate, intermediates and
@@ -283,3 +298,4 @@ class PacketData:
     generated_at: datetime
     include_files: bool
     signers: tuple[SignerCertificates, ...] = ()
+    translations: tuple[TranslationAnnex, ...] = ()

@@ -24,7 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from exports.caseuco import custody_jsonld_chunks
-from exports.model import EvidenceAnnex, PacketData
+from exports.model import EvidenceAnnex, PacketData, TranslationAnnex
 from exports.pdf import render_request_pdf
 from exports.signing import PdfSigner, sign_pdf
 from exports.verify import canonical_bytes
@@ -110,7 +110,22 @@ def request_json(data: PacketData) -> dict[str, Any]:
         **_plain(data.request),
         "generated_at": _rfc3339(data.generated_at),
         "evidence": [_evidence_json(e, data.include_files) for e in data.evidence],
+        "translations": [
+            {
+                "language": t.language,
+                "translator": t.translator,
+                "certification": t.certification,
+                "file": translation_member_name(t),
+                "sha256": t.sha256,
+                "size": t.size,
+            }
+            for t in data.translations
+        ],
     }
+
+
+def translation_member_name(item: TranslationAnnex) -> str:
+    return f"translations/{safe_component(item.language, 'translation')}.pdf"
 
 
 def _plain(value: Any) -> Any:
@@ -353,6 +368,14 @@ def _generated(
     yield "identifiers.csv", identifiers_csv(data)
     yield "custody.json", custody_json_chunks(data)
     yield "custody.jsonld", custody_jsonld_chunks(data)
+    for item in data.translations:
+        if item.open_bytes is None:
+            raise PacketError(f"translation {item.language}: no bytes")
+        with item.open_bytes() as stream:
+            payload = stream.read()
+        if hashlib.sha256(payload).hexdigest() != item.sha256:
+            raise PacketError(f"translation {item.language}: bytes do not match its SHA-256")
+        yield translation_member_name(item), payload
     yield "certs/signer.pem", signer.cert_pem
     for n, pem in enumerate(signer.chain_pem, start=1):
         yield f"certs/chain-{n}.pem", pem

@@ -532,6 +532,8 @@ def cover(w: Writer, req: RequestDoc, annexes: Sequence[AnnexInfo], digest: str)
     languages = f"{DOCUMENT_LANGUAGE} (English)"
     if state.accepted_languages:
         languages += f"; accepted by {state.name}: {', '.join(state.accepted_languages)}"
+    for line in req.translations:
+        languages += f"\nCertified translation attached: {line}"
     annex_index = (
         "\n".join(f"Annex {a.number} \u2013 {a.title} ({a.summary})" for a in annexes)
         or "No annexes."

@@ -860,6 +860,15 @@ def _check_member_list(
     allowed = REQUIRED_MEMBERS | set(evidence) | {"certs/root.pem"}
     allowed |= {f"certs/chain-{n}.pem" for n in range(1, len(chain) + 1)}
     allowed |= {n for n in present if _AUTHORITY_MEMBER.fullmatch(n)}
+    translations = request.get("translations") if isinstance(request, dict) else None
+    if isinstance(translations, list):
+        allowed |= {
+            name
+            for t in translations
+            if isinstance(t, dict)
+            and (name := str(t.get("file", ""))).startswith("translations/")
+            and name.endswith(".pdf")
+        }
     missing = (REQUIRED_MEMBERS | set(evidence)) - present
     for name in sorted(missing):
         what = f"evidence file of {evidence[name]}, " if name in evidence else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -152,3 +153,22 @@ class CloseForm(FlaskForm):
         ],
     )
     note = TextAreaField("Note", validators=[Optional()])
+
+
+class TranslationForm(FlaskForm):
+    language = StringField(
+        "Language of the translation (ISO 639, e.g. de)",
+        validators=[DataRequired(message="Language: required."), Length(max=16)],
+    )
+    translator_name = StringField("Translator's name", validators=[Length(max=200)])
+    certification = TextAreaField("Translator's certification", validators=[Length(max=2000)])
+    file = FileField(
+        "Certified translation (PDF)",
+        validators=[FileRequired(message="Certified translation: choose the PDF.")],
+    )
+
+
+class LanguageReasonForm(FlaskForm):
+    language_reason = TextAreaField(
+        "Reason to send the document untranslated", validators=[Length(max=2000)]
+    )

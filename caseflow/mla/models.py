@@ -184,3 +184,45 @@ class MlaApproval(Base):
     packet_digest: Mapped[str] = mapped_column(sa.String(64))
     document_pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)
     document_sha256: Mapped[str] = mapped_column(sa.String(64))
+
+    translations: Mapped[list[MlaApprovalTranslation]] = relationship(
+        back_populates="approval", order_by="MlaApprovalTranslation.id"
+    )
+
+
+class MlaLanguageRecord(Base):
+    """What makes a request's document acceptable to a state that does not accept its
+    language: a certified translation (a PDF with the translator's name and certification)
+    or a recorded reason to send it as it is. Append-only; the approval uses every record."""
+
+    __tablename__ = "mla_language_records"
+
+    id: Mapped[intpk]
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("mla_requests.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(12))  # translation | reason
+    language: Mapped[str] = mapped_column(sa.String(16), default="")
+    translator_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    certification: Mapped[str] = mapped_column(sa.Text, default="")
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    sha256: Mapped[str] = mapped_column(sa.String(64), default="")
+    size: Mapped[int] = mapped_column(default=0)
+    content: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+
+    __table_args__ = (sa.CheckConstraint("kind IN ('translation', 'reason')", name="kind"),)
+
+
+class MlaApprovalTranslation(Base):
+    """A translation as signed at approval (the installation's seal), packed as it is."""
+
+    __tablename__ = "mla_approval_translations"
+
+    id: Mapped[intpk]
+    approval_id: Mapped[int] = mapped_column(sa.ForeignKey("mla_approvals.id"), index=True)
+    language: Mapped[str] = mapped_column(sa.String(16))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+    approval: Mapped[MlaApproval] = relationship(back_populates="translations")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from caseflow import jurisdictions
 from caseflow.cases.models import Case
+from caseflow.entities.errors import InvalidIdentifier
 from caseflow.entities.models import Link
 from caseflow.evidence.blobstore import BlobStore
 from caseflow.evidence.models import EvidenceItem
@@ -132,6 +133,24 @@ def with_authority(doc: RequestDoc, approval: MlaApproval) -> RequestDoc:
     )
 
 
+def accepted_languages(req: MlaRequest, *, declared_only: bool = False) -> tuple[str, ...] | None:
+    """The language codes the requested state accepts for this request's instrument (its
+    declared EIO, EPOC or MLA list), else (unless `declared_only`) its official languages;
+    None when the directory does not say."""
+    from caseflow.mla.routes import instrument
+
+    try:
+        state = jurisdictions.get(req.requested_state)
+        kind = instrument(req.legal_basis).kind
+    except (InvalidIdentifier, KeyError):
+        return None
+    purpose = {"recognition": "eio", "order": "epoc"}.get(kind, "mla")
+    found = state.accepted_languages(purpose)
+    if found is None and not declared_only:
+        found = state.accepted_languages("official")
+    return tuple(found.codes) if found is not None else None
+
+
 def deadlines_for(
     code: str, requested_state: str, types: frozenset[str], urgency: str, issued_at: datetime
 ) -> tuple[Deadline, ...]:
@@ -240,6 +259,7 @@ def packet_data(
     assert case is not None
     reference = f"{case.reference}/R-{req.number:02d}"
     issued_at = req.approved_at or now
+    accepted = accepted_languages(req)
     doc = RequestDoc(
         reference=reference,
         case_reference=case.reference,
@@ -264,6 +284,7 @@ def packet_data(
             code=req.requested_state,
             name=jurisdictions.get(req.requested_state).name,
             central_authority=req.central_authority,
+            accepted_languages=accepted or (),
         ),
         urgency=req.urgency,  # type: ignore[arg-type]
         language="en",

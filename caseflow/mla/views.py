@@ -140,6 +140,13 @@ def _detail_context(request_id: int) -> dict[str, object]:
         "close_form": forms.CloseForm(),
         "confirm": ConfirmForm(),
         "today": now(),
+        "accepted_languages": services.accepted_languages(req),
+        "declared_languages": services.accepted_languages(req, declared_only=True),
+        "language_records": services.language_records(session, req.id),
+        "language_gap": services.language_gap(req, services.language_records(session, req.id)),
+        "languages_open": req.status in ("draft", "returned", "submitted"),
+        "translation_form": forms.TranslationForm(),
+        "reason_form": forms.LanguageReasonForm(),
     }
 
 
@@ -294,6 +301,46 @@ def remove_annex(request_id: int, annex_id: int):
         ),
         "Evidence annex removed.",
         "#annexes",
+    )
+
+
+@bp.route("/requests/<int:request_id>/translations", methods=["POST"])
+@requires("request.prepare")
+def add_translation(request_id: int):
+    def attach(f: forms.TranslationForm) -> None:
+        upload = f.file.data
+        services.add_translation(
+            db_session(),
+            current_actor(),
+            request_id,
+            language=f.language.data or "",
+            translator_name=f.translator_name.data or "",
+            certification=f.certification.data or "",
+            filename=upload.filename or "",
+            data=upload.read(services.MAX_TRANSLATION_BYTES + 1),
+            now=now(),
+        )
+
+    return _attempt(
+        request_id, forms.TranslationForm(), attach, "Translation attached.", "#languages"
+    )
+
+
+@bp.route("/requests/<int:request_id>/language-reason", methods=["POST"])
+@requires("request.prepare")
+def language_reason(request_id: int):
+    return _attempt(
+        request_id,
+        forms.LanguageReasonForm(),
+        lambda f: services.record_language_reason(
+            db_session(),
+            current_actor(),
+            request_id,
+            reason=f.language_reason.data or "",
+            now=now(),
+        ),
+        "Reason recorded.",
+        "#languages",
     )
 
 

@@ -10,6 +10,7 @@ re-exported here, so callers import `services` as before. Must not import flask.
 
 from __future__ import annotations
 
+from caseflow.mla.packet import accepted_languages as accepted_languages
 from caseflow.mla.services.common import EDITABLE_STATUSES as EDITABLE_STATUSES
 from caseflow.mla.services.common import REQUEST_FIELDS as REQUEST_FIELDS
 from caseflow.mla.services.common import RUNNING as RUNNING
@@ -34,6 +35,11 @@ from caseflow.mla.services.export import packet_file as packet_file
 from caseflow.mla.services.export import packet_path as packet_path
 from caseflow.mla.services.export import prepare_export as prepare_export
 from caseflow.mla.services.export import record_packet as record_packet
+from caseflow.mla.services.languages import MAX_TRANSLATION_BYTES as MAX_TRANSLATION_BYTES
+from caseflow.mla.services.languages import add_translation as add_translation
+from caseflow.mla.services.languages import language_gap as language_gap
+from caseflow.mla.services.languages import language_records as language_records
+from caseflow.mla.services.languages import record_language_reason as record_language_reason
 from caseflow.mla.services.parts import EXCLUDED_IDENTIFIER_KINDS as EXCLUDED_IDENTIFIER_KINDS
 from caseflow.mla.services.parts import add_annex as add_annex
 from caseflow.mla.services.parts import add_identifier as add_identifier

@@ -3,7 +3,10 @@ Must not import flask."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
+import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -85,6 +88,19 @@ def approved_packet(approval: MlaApproval, store: BlobStore) -> tuple[PacketData
             "the request must be approved again."
         )
     data = snapshot.thaw(approval.snapshot, opener(store))
+    signed = {t.sha256: t.pdf for t in approval.translations}
+    translations = []
+    for item in data.translations:
+        pdf = signed.get(item.sha256)
+        if pdf is None or hashlib.sha256(pdf).hexdigest() != item.sha256:
+            raise ConflictError(
+                f"The translation ({item.language}) signed at approval is missing or changed; "
+                "the request must be approved again."
+            )
+        translations.append(
+            dataclasses.replace(item, open_bytes=functools.partial(io.BytesIO, pdf))
+        )
+    data = dataclasses.replace(data, translations=tuple(translations))
     return data, ApprovedDocument(approval.packet_digest, approval.document_pdf)
 
 

@@ -4,7 +4,9 @@ acknowledged, extended, closed. Must not import flask."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,13 +20,14 @@ from caseflow.auth.models import User
 from caseflow.errors import ConflictError, PermissionDenied, ValidationError
 from caseflow.evidence import services as evidence_services
 from caseflow.ledger import LedgerSigner
-from caseflow.mla.models import MlaApproval, MlaRequest
+from caseflow.mla.models import MlaApproval, MlaApprovalTranslation, MlaRequest
 from caseflow.mla.packet import AUTHORITY_KINDS, needs_validation, packet_data
 from caseflow.mla.services.common import RUNNING, _audit, _load, _move, _prepare
 from caseflow.mla.services.drafting import _resolve, checklist
+from caseflow.mla.services.languages import language_gap, language_records
 from caseflow.mla.signing import AuthoritySigners, SigningError, signature_steps
 from exports import snapshot
-from exports.model import SignerCertificates
+from exports.model import SignerCertificates, TranslationAnnex
 from exports.packet import approve_document
 from exports.signing import PdfSigner, Timestamping, sign_pdf
 
@@ -159,6 +162,10 @@ def approve_request(
     if req.status != "submitted":
         raise ConflictError(f"A request that is {req.status} cannot be approved.")
     values = _clean_block(req, authority)
+    records = language_records(session, req.id)
+    gap = language_gap(req, records)
+    if gap:
+        raise ValidationError(f"Language: {gap}", field="translation")
     auth_services.verify_totp(session, user, totp_code, settings=settings, now=now, origin=origin)
     _move(req, "approve")
     req.approver_id = user.id
@@ -197,6 +204,42 @@ def approve_request(
             if step.role
         ),
     )
+    # Certified translations, the latest per language, sealed with the document.
+    latest = {r.language: r for r in records if r.kind == "translation" and r.content}
+    signed: dict[str, bytes] = {}
+    for language, record in sorted(latest.items()):
+        assert record.content is not None
+        signed[language] = sign_pdf(
+            record.content,
+            signer,
+            field="CaseFlow",
+            reason=f"Certified translation ({language}) by {record.translator_name}, sealed "
+            f"with request {data.request.reference} as approved",
+            name=organisation,
+            tsa=tsa,
+        )
+    data = dataclasses.replace(
+        data,
+        request=dataclasses.replace(
+            data.request,
+            translations=tuple(
+                f"{language} by {latest[language].translator_name} "
+                f"({latest[language].certification}), translations/{language}.pdf"
+                for language in signed
+            ),
+        ),
+        translations=tuple(
+            TranslationAnnex(
+                language,
+                latest[language].translator_name,
+                latest[language].certification,
+                hashlib.sha256(pdf).hexdigest(),
+                len(pdf),
+                open_bytes=functools.partial(io.BytesIO, pdf),
+            )
+            for language, pdf in signed.items()
+        ),
+    )
     approval.snapshot = snapshot.freeze(data)
     approval.snapshot_sha256 = snapshot.digest(approval.snapshot)
 
@@ -226,6 +269,15 @@ def approve_request(
     approval.document_pdf = document.pdf
     approval.document_sha256 = hashlib.sha256(document.pdf).hexdigest()
     session.add(approval)
+    for language, pdf in signed.items():
+        session.add(
+            MlaApprovalTranslation(
+                approval=approval,
+                language=language,
+                sha256=hashlib.sha256(pdf).hexdigest(),
+                pdf=pdf,
+            )
+        )
     _audit(
         session,
         actor,
