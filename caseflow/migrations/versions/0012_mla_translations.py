@@ -1,7 +1,7 @@
 """MLA translations and language reasons, and translations as signed at approval.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01 05:50:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import caseflow.db
 
-revision = "0010"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
