@@ -258,7 +258,22 @@ def verify_txt(data: PacketData, signer: PdfSigner) -> bytes:
         if signer.root_pem
         else "The signer's root certificate is not bundled: use the issuing CA's published root."
     )
-    return VERIFY_TEMPLATE.format(reference=data.request.reference, root=root).encode("utf-8")
+    trust = " ".join(
+        f"--trust certs/{other.role}-root.pem" for other in data.signers if other.root_pem
+    )
+    pyhanko = "pyhanko sign validate --trust-replace --trust certs/root.pem "
+    pyhanko += f"{trust} request.pdf" if trust else "request.pdf"
+    earlier = (
+        "\n   request.pdf carries several signatures: the issuing authority's (field Issuer),\n"
+        "   the validating authority's where there is one (Validator), and last the seal\n"
+        '   (CaseFlow). Only the last covers the whole file ("Total document signed");\n'
+        "   each earlier one covers the document as it was when signed.\n"
+        if data.signers
+        else ""
+    )
+    return VERIFY_TEMPLATE.format(
+        reference=data.request.reference, root=root, pyhanko=pyhanko, earlier=earlier
+    ).encode("utf-8")
 
 
 VERIFY_TEMPLATE = """\
@@ -298,9 +313,9 @@ Everything below works offline. Nothing needs CaseFlow.
      pdfsig request.pdf
        expect "Signature is Valid" and "Total document signed"; "Certificate issuer isn't
        Trusted" is expected, because the root is private to the requesting authority.
-     pyhanko sign validate --trust-replace --trust certs/root.pem request.pdf
-       expect INTACT:TRUSTED and UNTOUCHED (pip install pyhanko-cli).
-
+     {pyhanko}
+       expect every signature valid (pip install pyhanko-cli).
+{earlier}
    Adobe Reader shows the signature as "validity unknown" unless you add certs/root.pem
    as a trusted root.
    {root}

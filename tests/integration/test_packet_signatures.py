@@ -162,6 +162,10 @@ def test_issuer_validator_and_seal_sign_pades_b_b_and_every_tool_agrees(
         ("CaseFlow", by_pdfsig[2]["signer"], True),
     ]
     assert not any(s["timestamped"] for s in by_pyhanko)  # B-B: no TSA configured
+    assert (
+        "pyhanko sign validate --trust-replace --trust certs/root.pem "
+        "--trust certs/issuer-root.pem --trust certs/validator-root.pem request.pdf"
+    ) in (folder / "VERIFY.txt").read_text()
     out = run_bundled_verifier(folder)
     assert "OK   request.pdf signature 1 of 3 covers its revision" in out
     assert "OK   request.pdf signature 2 of 3 CMS signature (validator)" in out
