@@ -4,7 +4,14 @@ from caseflow.api.models import ApiToken
 from caseflow.audit.models import AuditEvent
 from caseflow.auth.models import RecoveryCode, User, UserSession
 from caseflow.cases.models import Case, CaseCounter, CaseJurisdiction, CaseMember, CaseTask
-from caseflow.entities.models import AdCapture, CaseEntity, Entity, Link, Observation
+from caseflow.entities.models import (
+    AdCapture,
+    CaseEntity,
+    Entity,
+    EntityMatchKey,
+    Link,
+    Observation,
+)
 from caseflow.evidence.models import CustodyEvent, EvidenceItem, IntegrityAlarm
 from caseflow.graphsync.models import OutboxRow
 from caseflow.ledger import LedgerTreeHead
@@ -22,6 +29,7 @@ __all__ = [
     "CaseTask",
     "CustodyEvent",
     "Entity",
+    "EntityMatchKey",
     "EvidenceItem",
     "IntegrityAlarm",
     "LedgerTreeHead",

@@ -201,3 +201,19 @@ class AdCapture(Base):
     __table_args__ = (
         sa.CheckConstraint("stated_age IS NULL OR stated_age BETWEEN 0 AND 150", name="age"),
     )
+
+
+class EntityMatchKey(Base):
+    """A probable-match key of an entity (caseflow.entities.probable): two entities sharing a
+    key may be the same thing (a Gmail address with and without dots, a page with and without
+    tracking parameters, a phone and a messaging account on it). Derived from the canonical
+    value, written when the entity is created; never shown, only compared."""
+
+    __tablename__ = "entity_match_keys"
+
+    id: Mapped[intpk]
+    entity_id: Mapped[int] = mapped_column(sa.ForeignKey("entities.id"), index=True)
+    key: Mapped[str] = mapped_column(sa.String(2200), index=True)
+    reason: Mapped[str] = mapped_column(sa.String(300))
+
+    __table_args__ = (sa.UniqueConstraint("entity_id", "key", name="entity_key"),)

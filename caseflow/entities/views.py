@@ -3,6 +3,7 @@ ad intake (paste -> confirm -> create) and CSV import. Thin: each calls one serv
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -45,6 +46,58 @@ def _panel(session, actor, case: Case) -> dict[str, Any]:
     hits = services.cross_case_hits(session, actor, case.id, now=now())
     read_only = case_services.membership(session, actor, case.id) is None
     return {"entities": entities, "hits": hits, "read_only": read_only, "kinds": KIND_LABELS}
+
+
+_AD_FILTERS = {
+    "ad_max_age": ("Stated age at most", "age"),
+    "ad_min_price": ("Price from", "price"),
+    "ad_max_price": ("Price up to", "price"),
+    "ad_currency": ("Currency", "currency"),
+    "ad_location": ("Place", "text"),
+}
+
+
+def _ad_filter() -> tuple[services.AdFilter, dict[str, str], dict[str, str]]:
+    """The ads filter from the case page's query string: (filter, values, errors by field).
+    A bad value is named with its rule and left out of the filter, never a 500."""
+    values = {name: request.args.get(name, "").strip()[:100] for name in _AD_FILTERS}
+    errors: dict[str, str] = {}
+    parsed: dict[str, Any] = {}
+    for name, (label, rule) in _AD_FILTERS.items():
+        raw = values[name]
+        if not raw:
+            continue
+        if rule == "age":
+            if raw.isdigit() and 0 <= int(raw) <= 150:
+                parsed["max_age"] = int(raw)
+            else:
+                errors[name] = f"{label}: a whole number of years from 0 to 150."
+        elif rule == "price":
+            try:
+                amount = Decimal(raw.replace(",", "."))
+            except InvalidOperation:
+                amount = Decimal(-1)
+            if amount.is_finite() and 0 <= amount < 10**10:
+                parsed[name.removeprefix("ad_")] = amount
+            else:
+                errors[name] = f"{label}: an amount such as 150 or 99.50."
+        elif rule == "currency":
+            if len(raw) == 3 and raw.isalpha():
+                parsed["currency"] = raw.upper()
+            else:
+                errors[name] = f"{label}: a three-letter ISO 4217 code such as USD."
+        else:
+            parsed["location"] = raw
+    values["ad_indicators"] = "y" if request.args.get("ad_indicators") else ""
+    parsed["indicators"] = bool(values["ad_indicators"])
+    return services.AdFilter(**parsed), values, errors
+
+
+@case_panel("ads", "Ads", "entities/_ads_panel.html", order=22)
+def _ads_panel(session, actor, case: Case) -> dict[str, Any]:
+    filters, values, errors = _ad_filter()
+    ads = services.list_case_ads(session, actor, case.id, filters, audit=False)
+    return {"ads": ads, "values": values, "errors": errors, "filtered": filters.any()}
 
 
 @bp.route("/entities/")

@@ -192,6 +192,8 @@ def test_a_hit_reveals_only_the_other_cases_reference_and_owner_contact(app, cli
             "case_reference": reference,
             "owner_name": f"Officer {other.username} (test)",
             "owner_contact": hits[0]["owner_contact"],
+            "match": "exact",
+            "reason": None,
         }
     ]
     assert hits[0]["owner_contact"].startswith("Test Agency · ")

@@ -144,3 +144,91 @@ def test_the_intake_confirmation_lists_identifiers_other_cases_hold(app, auth, c
     ).all()
     db.rollback()
     assert [e.details["other_case_id"] for e in shown] == [theirs.id]
+
+
+def test_a_possible_match_is_shown_with_its_reason_and_audited(app, auth, client, db, officer):
+    other = make_user(app, "officer")
+    theirs = make_case(app, other, title="Operation Kestrel")
+
+    def add(user, case_id, kind, value, **fields):
+        def work(session, now):
+            me = actor_of(session, user)
+            raw = {"value": value, **fields}
+            return services.add_entity(session, me, case_id, kind, raw, now=now).entity.id
+
+        return arrange(app, work)
+
+    add(other, theirs.id, "email", "kestrel.booking+ads@gmail.com")
+    add(other, theirs.id, "url", "http://www.example.org/kestrel/?utm_source=ad")
+    add(other, theirs.id, "phone", "+447700900321")
+    mine = make_case(app, officer, title="Mine").id
+    email = add(officer, mine, "email", "KestrelBooking@googlemail.com")
+    add(officer, mine, "url", "https://example.org/kestrel")
+    add(officer, mine, "account", "07700 900321", platform="whatsapp")
+    add(officer, mine, "email", "somebody.else@example.org")
+
+    def hits_of(session, now):
+        return services.cross_case_hits(session, actor_of(session, officer), mine, now=now)
+
+    hits = arrange(app, hits_of)
+    assert {h.match for h in hits} == {"probable"}
+    by_kind = {h.entity_kind: h for h in hits}
+    assert set(by_kind) == {"email", "url", "account"}
+    assert "Gmail" in by_kind["email"].reason and by_kind["email"].entity_id == email
+    assert "tracking parameters" in by_kind["url"].reason
+    assert "messaging account" in by_kind["account"].reason
+    assert all(h.case_reference == theirs.reference for h in hits)
+
+    auth.login(officer)
+    page = client.get(f"/cases/{mine}").get_data(as_text=True)
+    block = page[page.index("Cross-case hits") : page.index("</aside>")]
+    assert block.count("Possible match") == 3 and "Gmail ignores dots" in block
+    for secret in ("kestrel.booking+ads", "utm_source", "Operation Kestrel"):
+        assert secret not in page
+    shown = db.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "hit.shown", AuditEvent.case_id == mine)
+    ).all()
+    db.rollback()
+    assert shown and all(e.details["match"] == "probable" and e.details["reason"] for e in shown)
+
+
+def test_the_case_page_filters_ads_by_what_this_case_captured(app, auth, client, officer):
+    case_id = make_case(app, officer, lead="US").id
+    ads = [
+        ("young-one", "Lexi new in town, 19 yo, $250/hr, Bellevue WA. Call 425-555-0114."),
+        ("older-one", "Maria, 32 years old, 150 dollars per hour, Seattle WA. 206-555-0188"),
+        ("london-one", "Sophie 25 yrs, £180 per hour, in London. 07700 900219"),
+    ]
+    for slug, text in ads:
+
+        def work(session, now, slug=slug, text=text):
+            services.ingest_ad(
+                session,
+                actor_of(session, officer),
+                case_id,
+                ad={"value": f"https://ads.example.org/{slug}", "title": f"Title {slug}"},
+                text=text,
+                selected=[],
+                now=now,
+            )
+
+        arrange(app, work)
+    auth.login(officer)
+
+    def listed(query):
+        response = client.get(f"/cases/{case_id}?{query}")
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        section = page[page.index('class="ad-filters"') :]
+        return {slug for slug, _ in ads if f"Title {slug}" in section}, section
+
+    assert listed("")[0] == {"young-one", "older-one", "london-one"}
+    assert listed("ad_max_age=19")[0] == {"young-one"}
+    assert listed("ad_currency=usd&ad_max_price=200")[0] == {"older-one"}
+    assert listed("ad_location=US-WA")[0] == {"young-one", "older-one"}
+    assert listed("ad_location=seattle")[0] == {"older-one"}
+    assert listed("ad_indicators=y")[0] == {"young-one"}
+    found, section = listed("ad_max_age=old&ad_min_price=lots")
+    assert found == {"young-one", "older-one", "london-one"}  # bad filters left out, named
+    assert "Stated age at most: a whole number of years from 0 to 150." in section
+    assert "Price from: an amount such as 150 or 99.50." in section

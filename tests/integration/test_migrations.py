@@ -82,3 +82,30 @@ def test_ad_text_moves_from_the_shared_entity_to_the_first_case_capture(app, dat
         engine.dispose()
     assert [tuple(r) for r in rows] == [(first, "First case's title", "Old copy")]
     assert entity == {"url": "https://ads.example.org/ad/5", "platform": "ads.example.org"}
+
+
+def test_existing_entities_get_their_probable_match_keys(app, database_url):
+    import sqlalchemy as sa
+    from alembic import command
+
+    from caseflow.db import alembic_config
+    from caseflow.entities.models import EntityMatchKey
+    from tests.api.helpers import add_entity
+    from tests.factories import make_case, make_user
+
+    user = make_user(app, "officer")
+    case_id = make_case(app, user).id
+    email = add_entity(app, user, case_id, "email", "Kestrel.Booking+ads@gmail.com")
+    _, down = _revision_of("entity match keys")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), down)
+            command.upgrade(alembic_config(connection), "head")
+        with engine.connect() as connection:
+            keys = connection.execute(
+                sa.select(EntityMatchKey.key).where(EntityMatchKey.entity_id == email)
+            ).all()
+    finally:
+        engine.dispose()
+    assert [k for (k,) in keys] == ["mailbox:kestrelbooking@gmail.com"]

@@ -207,6 +207,15 @@ HIT: Schema = obj(
         "case_reference": {"type": "string", "description": "the other case's reference only"},
         "owner_name": {"type": "string", "description": "who to call: the other case's owner"},
         "owner_contact": {"type": "string", "description": "organisation, e-mail, phone"},
+        "match": {
+            "type": "string",
+            "enum": ["exact", "probable"],
+            "description": "probable: the other case holds another value that may be the same",
+        },
+        "reason": {
+            "type": ["string", "null"],
+            "description": "why a probable match may be the same; null for exact hits",
+        },
     }
 )
 

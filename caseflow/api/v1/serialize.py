@@ -120,6 +120,8 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "case_reference": hit.case_reference,
         "owner_name": hit.owner_name,
         "owner_contact": hit.owner_contact,
+        "match": hit.match,
+        "reason": hit.reason,
     }
 
 

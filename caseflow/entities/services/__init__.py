@@ -8,6 +8,10 @@ Must not import flask.
 
 from __future__ import annotations
 
+from caseflow.entities.services.ad_list import MAX_ADS_LISTED as MAX_ADS_LISTED
+from caseflow.entities.services.ad_list import AdFilter as AdFilter
+from caseflow.entities.services.ad_list import AdRow as AdRow
+from caseflow.entities.services.ad_list import list_case_ads as list_case_ads
 from caseflow.entities.services.ads import ingest_ad as ingest_ad
 from caseflow.entities.services.ads import preview_ad as preview_ad
 from caseflow.entities.services.captures import case_captures as case_captures

@@ -26,10 +26,12 @@ from caseflow.entities.models import (
     ROLE_KINDS,
     CaseEntity,
     Entity,
+    EntityMatchKey,
     Link,
     Observation,
 )
 from caseflow.entities.normalize import Normalized, normalize
+from caseflow.entities.probable import probable_keys
 from caseflow.entities.services.captures import capture_fields, record_capture
 from caseflow.entities.services.results import OBSERVATION_KEYS, VICTIM_MASK, EntityRow, Fields
 from caseflow.errors import NotFoundError, ValidationError
@@ -117,6 +119,15 @@ def _case_keys(kind: str) -> tuple[str, ...]:
     return OBSERVATION_KEYS.get(kind, ()) + (CAPTURE_FIELDS if kind == "ad" else ())
 
 
+def _add_match_keys(session: Session, entity: Entity) -> None:
+    """The probable-match keys of a new entity (caseflow.entities.probable)."""
+    found = {k.key: k.reason for k in probable_keys(entity.kind, entity.value)}
+    session.add_all(
+        EntityMatchKey(entity_id=entity.id, key=key[:2200], reason=reason[:300])
+        for key, reason in found.items()
+    )
+
+
 def _get_or_create(
     session: Session, actor: Actor, normalized: Normalized, now: datetime
 ) -> tuple[Entity, bool]:
@@ -145,6 +156,7 @@ def _get_or_create(
         except IntegrityError:
             entity = session.scalars(stmt).one()
         else:
+            _add_match_keys(session, entity)
             return entity, True
     missing = {k: v for k, v in attributes.items() if k not in entity.attributes}
     if missing:

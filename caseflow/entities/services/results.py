@@ -36,6 +36,10 @@ class Hit:
     case_reference: str
     owner_name: str
     owner_contact: str
+    # "exact": the other case holds this very entity; "probable": it holds a different value
+    # sharing a probable-match key with it, for `reason` (never shown: the other value).
+    match: str = "exact"
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
