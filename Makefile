@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 NEO4J := deploy/neo4j/neo4j.sh
 
-.PHONY: run test venv dev-deps lock lock-upgrade lint neo4j-start neo4j-stop clean-run bench
+.PHONY: run test stress venv dev-deps lock lock-upgrade lint neo4j-start neo4j-stop clean-run bench
 
 venv: $(VENV)/.installed
 
@@ -38,6 +38,8 @@ lock-upgrade:
 	$(MAKE) lock LOCK_ARGS=--upgrade
 
 ## Start everything locally: Neo4j, migrations, demo data, the web app on 127.0.0.1:$(PORT).
+## The SQLite database sits in ./var beside the evidence blobs: uploads keep
+## CASEFLOW_EVIDENCE_RESERVE_BYTES (default 256 MiB) free for it (docs/operations.md).
 run: venv
 	$(NEO4J) start
 	$(VENV)/bin/caseflow db upgrade
@@ -49,6 +51,13 @@ run: venv
 ## CASEFLOW_TEST_DATABASE_URL is set (see .ci/run).
 test: dev-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Fault injection and load (docs/operations.md): the tests marked `stress` (left out of
+## `make test`) and `faults`: a full and a read-only evidence store on a real tmpfs (needs
+## root), failed commits, 8 concurrent writers on PostgreSQL, 4 projector workers, Neo4j
+## killed during writes. At most 5 minutes; CI runs it after `make test`.
+stress: dev-deps
+	timeout 300 $(PY) -m pytest -m "stress or faults" $(PYTEST_ARGS)
 
 ## Lint and type check (CI runs this before the tests): ruff, then mypy on caseflow/, graph/ and
 ## exports/ (settings in pyproject.toml: strict on the policy, the ledgers, graph/, exports/).

@@ -131,7 +131,9 @@ def _init_evidence(app: Flask, instance_path: Path) -> None:
     from caseflow import ledger
     from caseflow.evidence.blobstore import BlobStore
 
-    store = BlobStore(Path(app.config["DATA_DIR"]))
+    store = BlobStore(
+        Path(app.config["DATA_DIR"]), reserve_bytes=app.config.get("EVIDENCE_RESERVE_BYTES", 0)
+    )
     store.clean_temp(app.config["UPLOAD_TEMP_GRACE_SECONDS"])
     app.extensions["caseflow.blobstore"] = store
     # The tree-head key is this app's: services get it passed in, never from a module global.

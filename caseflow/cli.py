@@ -339,19 +339,53 @@ def custody_public_key(fmt: str) -> None:
 
 @custody_group.command("recover")
 @click.option("--min-age", default=0, show_default=True, help="Seconds; 0 when nothing runs.")
+@click.option("--dry-run", is_flag=True, help="List orphan blobs and their size; touch nothing.")
+@click.option(
+    "--delete",
+    "confirm",
+    metavar="CODE",
+    help="Delete the orphans (freeing the disk) that a dry run listed with this code.",
+)
 @with_appcontext
 @_unit_of_work
-def custody_recover(min_age: int) -> None:
-    """After a crash: remove upload temp files, quarantine blobs without an evidence row."""
+def custody_recover(min_age: int, dry_run: bool, confirm: str | None) -> None:
+    """After a crash: remove upload temp files, quarantine blobs without an evidence row
+    (moved to orphans/ on the same disk), or list them (--dry-run) and then delete them
+    (--delete CODE, the code the dry run printed)."""
     from caseflow.evidence.services import recover_store
 
+    if dry_run and confirm:
+        raise click.UsageError("--dry-run and --delete exclude each other")
+    mode = "dry-run" if dry_run else "delete" if confirm else "quarantine"
     report = recover_store(
-        uow.Transactions(_session()), _cli_actor(), _store(), now=_now(), min_age_seconds=min_age
+        uow.Transactions(_session()),
+        _cli_actor(),
+        _store(),
+        now=_now(),
+        min_age_seconds=min_age,
+        mode=mode,
+        confirm=confirm,
     )
-    click.echo(
-        f"{report.temp_removed} temp files removed, {len(report.orphans_quarantined)} orphan "
-        f"blobs moved to orphans/, {len(report.missing_blobs)} evidence blobs missing."
-    )
+    if mode == "dry-run":
+        for sha in report.orphans_found:
+            click.echo(f"orphan blob {sha}")
+        click.echo(
+            f"{len(report.orphans_found)} orphan blobs ({report.orphan_bytes:,} bytes) would "
+            "be deleted; nothing was changed."
+        )
+        if report.orphans_found:
+            click.echo(f"To delete them: caseflow custody recover --delete {report.confirmation}")
+    elif mode == "delete":
+        click.echo(
+            f"{report.temp_removed} temp files removed, {len(report.orphans_deleted)} orphan "
+            f"blobs deleted ({report.orphan_bytes:,} bytes freed), "
+            f"{len(report.missing_blobs)} evidence blobs missing."
+        )
+    else:
+        click.echo(
+            f"{report.temp_removed} temp files removed, {len(report.orphans_quarantined)} "
+            f"orphan blobs moved to orphans/, {len(report.missing_blobs)} evidence blobs missing."
+        )
     for sha in report.missing_blobs:
         click.echo(f"missing blob {sha}", err=True)
     if report.missing_blobs:

@@ -112,6 +112,10 @@ def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, 
         # Upload temp files older than this are removed at start (other workers may still be
         # writing younger ones); 0 when a single process serves the app.
         "UPLOAD_TEMP_GRACE_SECONDS": _int(environ, "UPLOAD_TEMP_GRACE_SECONDS", 3600),
+        # Space kept free on the evidence store's filesystem: an upload that would leave less
+        # is refused ("the evidence store is full") before a byte is stored, so the database
+        # (by default on the same disk) can still commit. docs/operations.md.
+        "EVIDENCE_RESERVE_BYTES": _int(environ, "EVIDENCE_RESERVE_BYTES", 256 * 1024**2),
     }
 
 

@@ -149,3 +149,25 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) says the disk under the database is full: SQLite's
+    SQLITE_FULL, PostgreSQL's disk_full (53100), or ENOSPC / EDQUOT."""
+    import errno
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if getattr(current, "sqlite_errorcode", None) == 13:  # SQLITE_FULL
+            return True
+        if getattr(current, "sqlstate", None) == "53100":
+            return True
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        orig = getattr(current, "orig", None)
+        current = (
+            orig if isinstance(orig, BaseException) else current.__cause__ or current.__context__
+        )
+    return False

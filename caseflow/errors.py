@@ -38,3 +38,11 @@ class ConflictError(CaseFlowError):
 class AuthenticationError(CaseFlowError):
     code = "unauthenticated"
     status = 401
+
+
+class StorageUnavailable(CaseFlowError):
+    """The evidence store (or the disk under the database) could not take the write: full,
+    read-only, no permission, I/O error. Nothing was stored; an operator alarm was raised."""
+
+    code = "storage_unavailable"
+    status = 507

@@ -19,8 +19,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "officer": frozenset({"case.create", "case.work"}),
     "liaison": frozenset({"case.create", "case.work", "request.prepare"}),
     "supervisor": frozenset({"case.work", "case.supervise", "custody.audit", "request.approve"}),
-    "admin": frozenset({"accounts.manage", "audit.read"}),
-    "system": frozenset({"accounts.manage", "audit.read", "system", "case.work"}),
+    # alarms.read: operator alarms (a full or failing evidence store), no case content.
+    "admin": frozenset({"accounts.manage", "audit.read", "alarms.read"}),
+    "system": frozenset({"accounts.manage", "audit.read", "alarms.read", "system", "case.work"}),
 }
 
 # Supervisors opening a case they are not a member of must say why (LED Art. 25 logging).

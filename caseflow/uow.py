@@ -12,6 +12,10 @@ Two kinds of records outlive a rollback; services declare them, the boundary wri
 - `record_durably(session, write)`: a record written now that must survive a later rollback
   of the same unit (the use of an API token); written again after a rollback.
 
+Work outside the database that the unit must take back if it is not committed (a blob an
+upload just stored) is declared with `undo_on_rollback(session, action)`: `action()` runs
+after the rollback, whether the use case raised or the commit itself failed (a full disk).
+
 Slow work (packet builds, re-hashing, verification) runs outside write transactions: the
 service reads what it needs in `read_transaction` (on SQLite a deferred transaction, which
 takes no write lock), works with no transaction open, then records its result in a short
@@ -39,6 +43,7 @@ Writer = Callable[[Session], Any]
 _REFUSALS = "caseflow.uow.refusals"  # written after the rollback of the unit
 _DURABLE = "caseflow.uow.durable"  # written already; written again after a rollback
 _READ_ONLY = "caseflow.uow.read_only"
+_UNDO = "caseflow.uow.undo"  # non-database work to take back if the unit is not committed
 
 
 class ReadOnlyTransactionError(RuntimeError):
@@ -60,6 +65,21 @@ def record_durably(session: Session, write: Writer) -> None:
     session.info.setdefault(_DURABLE, []).append(write)
 
 
+def undo_on_rollback(session: Session, action: Callable[[], Any]) -> None:
+    """Take back work done outside the database (a file stored for this unit) if the unit of
+    work is rolled back or its commit fails; forgotten once the unit commits. `action` must
+    not touch the session; a failure in it is logged, never raised."""
+    session.info.setdefault(_UNDO, []).append(action)
+
+
+def _undo(session: Session) -> None:
+    for action in reversed(session.info.pop(_UNDO, [])):
+        try:
+            action()
+        except Exception:
+            log.exception("could not take back work of a rolled-back unit of work")
+
+
 def commit(session: Session) -> None:
     """End the unit of work with one commit.
 
@@ -72,6 +92,7 @@ def commit(session: Session) -> None:
         return
     session.commit()
     session.info.pop(_DURABLE, None)
+    session.info.pop(_UNDO, None)
 
 
 def rollback(session: Session) -> None:
@@ -81,6 +102,7 @@ def rollback(session: Session) -> None:
     """
     writers = session.info.pop(_DURABLE, []) + session.info.pop(_REFUSALS, [])
     session.rollback()
+    _undo(session)
     if not writers:
         return
     try:

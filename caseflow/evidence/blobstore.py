@@ -6,6 +6,7 @@ client filenames never reach the filesystem. The same interface can front an S3-
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -33,6 +34,45 @@ class BlobTooLarge(ValueError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"evidence file exceeds the upload limit of {limit:,} bytes")
         self.limit = limit
+
+
+class StorageFault(OSError):
+    """The evidence store could not take the bytes (full, read-only, no permission, I/O
+    error); nothing was stored. `problem` is one of STORAGE_PROBLEMS' keys."""
+
+    def __init__(self, problem: str, detail: str = "") -> None:
+        super().__init__(STORAGE_PROBLEMS[problem] + (f" ({detail})" if detail else ""))
+        self.problem = problem
+        self.detail = detail
+
+    @property
+    def message(self) -> str:
+        """What a person is told: the problem named, and that nothing was stored."""
+        return f"{STORAGE_PROBLEMS[self.problem]}; nothing was stored"
+
+
+STORAGE_PROBLEMS = {
+    "full": "the evidence store is full",
+    "read-only": "the evidence store is read-only",
+    "permission": "the evidence store refused the write (permission denied)",
+    "io": "the evidence store reported an input/output error",
+}
+_ERRNO_PROBLEMS = {
+    errno.ENOSPC: "full",
+    errno.EDQUOT: "full",
+    errno.EFBIG: "full",
+    errno.EROFS: "read-only",
+    errno.EACCES: "permission",
+    errno.EPERM: "permission",
+}
+
+
+def storage_fault(exc: OSError) -> StorageFault:
+    """Name the problem behind an OSError raised while storing (EIO and the rest: "io")."""
+    if isinstance(exc, StorageFault):
+        return exc
+    name = errno.errorcode.get(exc.errno or 0, "no errno")
+    return StorageFault(_ERRNO_PROBLEMS.get(exc.errno or 0, "io"), f"{name}: {exc.strerror or exc}")
 
 
 class BlobNotFound(FileNotFoundError):
@@ -112,9 +152,11 @@ class _SyncingWriter:
     def __init__(self, handle: BinaryIO) -> None:
         self._handle = handle
         self._unsynced = 0
+        self.written = 0
 
     def __call__(self, chunk: bytes) -> None:
         self._handle.write(chunk)
+        self.written += len(chunk)
         self._unsynced += len(chunk)
         if self._unsynced >= SYNC_EVERY:
             self._handle.flush()
@@ -140,12 +182,29 @@ class BlobStore:
     fsynced, so a crash leaves either the whole blob or a temp file that clean_temp() removes.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, reserve_bytes: int = 0) -> None:
         self.root = Path(root)
         self.tmp_dir = self.root / "tmp"
         self.blob_dir = self.root / "blobs" / "sha256"
+        # Space always left free on the store's filesystem (for the database, logs, temp
+        # files): an ingest that would eat into it is refused as "full".
+        self.reserve_bytes = max(0, int(reserve_bytes))
         private_dir(self.tmp_dir)  # 0700: evidence is personal data
         private_dir(self.blob_dir)
+
+    def free_bytes(self) -> int:
+        """Bytes an unprivileged writer can still store on the store's filesystem."""
+        stats = os.statvfs(self.root)
+        return stats.f_bavail * stats.f_frsize
+
+    def check_room(self, size: int) -> None:
+        """StorageFault("full") unless `size` more bytes fit with the reserve kept free."""
+        free = self.free_bytes()
+        if size + self.reserve_bytes > free:
+            raise StorageFault(
+                "full",
+                f"{size:,} bytes to store, {free:,} free, {self.reserve_bytes:,} kept in reserve",
+            )
 
     # --- naming ----------------------------------------------------------------------------------
 
@@ -169,14 +228,29 @@ class BlobStore:
 
     # --- intake ----------------------------------------------------------------------------------
 
-    def ingest(self, stream: BinaryIO, max_bytes: int) -> StoredBlob:
+    def ingest(
+        self, stream: BinaryIO, max_bytes: int, expected_size: int | None = None
+    ) -> StoredBlob:
         """Store everything `stream` yields, hashing it on the way in; return its digests.
 
         Streams in 1 MiB chunks (never the whole file in memory) to a temp file, computing
         SHA-256, SHA-1 and MD5 in one pass, fsyncs, then links it into place and fsyncs the
         directory. Identical bytes are stored once (created=False). Past `max_bytes` it raises
         BlobTooLarge and leaves nothing behind; any other failure also removes the temp file.
+
+        Room is checked first for `expected_size` (the declared length, when known) and again
+        as the bytes arrive, keeping `reserve_bytes` free; a full, read-only or failing disk
+        raises StorageFault naming the problem, with nothing left behind.
         """
+        try:
+            return self._ingest(stream, max_bytes, expected_size)
+        except StorageFault:
+            raise
+        except OSError as exc:
+            raise storage_fault(exc) from exc
+
+    def _ingest(self, stream: BinaryIO, max_bytes: int, expected_size: int | None) -> StoredBlob:
+        self.check_room(expected_size or 0)
         fd, tmp_name = tempfile.mkstemp(prefix="ingest-", dir=self.tmp_dir)
         tmp_path = Path(tmp_name)
         digests = {
@@ -188,13 +262,17 @@ class BlobStore:
                 sinks: dict[str, Callable[[bytes], object]] = {
                     name: digest.update for name, digest in digests.items()
                 }
-                sinks["write"] = _SyncingWriter(out)
+                writer = _SyncingWriter(out)
+                sinks["write"] = writer
                 pipeline = _Pipeline(sinks)
                 try:
                     while chunk := stream.read(CHUNK_SIZE):
                         size += len(chunk)
                         if size > max_bytes:
                             raise BlobTooLarge(max_bytes)
+                        if self.reserve_bytes:
+                            # Chunks still queued for the writer are not on disk yet.
+                            self.check_room(size - writer.written)
                         pipeline.feed(chunk)
                 finally:
                     pipeline.close()
@@ -240,6 +318,17 @@ class BlobStore:
                 except FileExistsError:
                     continue
                 _fsync_dir(path.parent)
+
+    def remove(self, sha256: str) -> bool:
+        """Delete a stored blob (one an upload created and its unit of work then failed to
+        record); True if it was there. Recorded evidence is never removed through this."""
+        path = self.path_for(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        _fsync_dir(path.parent)
+        return True
 
     # --- checking --------------------------------------------------------------------------------
 
@@ -306,6 +395,38 @@ class BlobStore:
                     if second.is_dir():
                         yield from sorted(p for p in second.iterdir() if p.is_file())
 
+    def find_orphans(self, known: set[str], min_age_seconds: float = 3600.0) -> list[Path]:
+        """Blobs whose SHA-256 is not in `known` and older than `min_age_seconds`, and every
+        file already moved to `<root>/orphans/` by an earlier recovery."""
+        cutoff = time.time() - min_age_seconds
+        found = [
+            path
+            for path in self.iter_blobs()
+            if path.name not in known and path.stat().st_mtime <= cutoff
+        ]
+        orphan_dir = self.root / "orphans"
+        if orphan_dir.is_dir():
+            found += sorted(p for p in orphan_dir.iterdir() if p.is_file())
+        return found
+
+    def delete_orphans(self, orphans: list[Path], known: set[str]) -> list[str]:
+        """Delete orphans that find_orphans listed (blobs no evidence row refers to, and
+        earlier quarantined ones) to free the disk; return their names. Nothing outside the
+        store's blob and orphan folders, and no name in `known`, is ever deleted."""
+        allowed = (self.blob_dir.resolve(), (self.root / "orphans").resolve())
+        deleted = []
+        for path in orphans:
+            resolved = path.resolve()
+            if path.name in known or not any(d in resolved.parents for d in allowed):
+                continue
+            try:
+                resolved.unlink()
+            except FileNotFoundError:
+                continue
+            _fsync_dir(resolved.parent)
+            deleted.append(path.name)
+        return deleted
+
     def quarantine_orphans(self, known: set[str], min_age_seconds: float = 3600.0) -> list[str]:
         """Move blobs whose SHA-256 is not in `known` to `<root>/orphans/`; return their names.
 
@@ -329,9 +450,12 @@ class BlobStore:
 
 __all__ = (
     "CHUNK_SIZE",
+    "STORAGE_PROBLEMS",
     "BlobIntegrityError",
     "BlobNotFound",
     "BlobStore",
     "BlobTooLarge",
+    "StorageFault",
     "StoredBlob",
+    "storage_fault",
 )

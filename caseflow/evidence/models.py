@@ -25,7 +25,9 @@ CUSTODY_ACTIONS = (
     "returned",
     "disposed",
 )
-ALARM_KINDS = ("blob-mismatch", "blob-missing", "ledger-break")
+# storage-fault: the evidence store (or the database's disk) refused a write; an operator
+# alarm, with no case or item, shown on the administrators' dashboard.
+ALARM_KINDS = ("blob-mismatch", "blob-missing", "ledger-break", "storage-fault")
 
 
 class EvidenceItem(Base):

@@ -27,7 +27,7 @@ from wtforms import ValidationError as WTFValidationError
 
 from caseflow.auth.forms import ConfirmForm
 from caseflow.cases import services as case_services
-from caseflow.errors import ValidationError
+from caseflow.errors import StorageUnavailable, ValidationError
 from caseflow.evidence import services
 from caseflow.evidence.forms import CustodyEventForm, ItemForm, ServeForm, UploadForm
 from caseflow.evidence.upload import MalformedUpload, StreamingForm
@@ -102,6 +102,14 @@ def register(case_id: int):
     return render_template("evidence/register.html", form=form, case=case), status
 
 
+def _discard_rest() -> None:
+    """Read and drop what is left of a refused upload's body, so the client gets the page
+    instead of a connection reset while it is still sending (bounded by the size limit)."""
+    stream = request.stream
+    while stream.read(1 << 20):
+        pass
+
+
 @bp.route("/cases/<int:case_id>/evidence/upload", methods=["GET", "POST"])
 @requires("case.work")
 @csrf.exempt  # the token is checked below, from the stream, before any file byte is read
@@ -125,6 +133,7 @@ def upload(case_id: int):
     except (WTFValidationError, CSRFError) as exc:
         raise CSRFError(str(exc)) from exc
     form = UploadForm(formdata=MultiDict(fields), meta={"csrf": False})
+    status = 400
     if uploaded is None or not uploaded.filename:
         form.file.errors = ["File: choose the file to upload."]
     elif form.validate():
@@ -140,16 +149,22 @@ def upload(case_id: int):
                 media_type=uploaded.content_type,
                 details=_details(form),
                 now=now(),
+                expected_size=request.content_length,
             )
         except ValidationError as exc:
             rollback_unit()
             field_error(form, exc, "file", _ALIASES)
+        except StorageUnavailable as exc:
+            rollback_unit()  # writes the failed attempt's audit record and the alarm
+            field_error(form, exc, "file", _ALIASES)
+            status = exc.status
+            _discard_rest()
         except MalformedUpload as exc:
             return _malformed(case, exc)
         else:
             flash(f"Evidence item {item.reference} stored (SHA-256 {item.sha256}).", "info")
             return redirect(url_for("evidence.item", item_id=item.id))
-    return render_template("evidence/upload.html", form=form, case=case), 400
+    return render_template("evidence/upload.html", form=form, case=case), status
 
 
 def _malformed(case, exc: MalformedUpload):

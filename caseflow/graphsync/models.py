@@ -26,3 +26,14 @@ class OutboxRow(Base):
     applied_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class OutboxLease(Base):
+    """Who may apply outbox rows now (SQLite: one applier at a time across processes and
+    threads; PostgreSQL claims rows with FOR UPDATE SKIP LOCKED instead). One row, id 1."""
+
+    __tablename__ = "graph_outbox_lease"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    holder: Mapped[str | None] = mapped_column(sa.String(128))
+    expires_at: Mapped[datetime | None]

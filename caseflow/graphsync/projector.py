@@ -1,4 +1,5 @@
-"""The projector: applies outbox rows to Neo4j, idempotently, in id order. Must not import flask.
+"""The projector: applies outbox rows to Neo4j, idempotently, in id order, one applier at a
+time (rows claimed with SKIP LOCKED on PostgreSQL, a lease on SQLite). Must not import flask.
 
 Rows are marked applied only after Neo4j accepted them; a failure records the error and the
 attempt count on the rows and leaves them pending, so nothing is ever lost: the next drain
@@ -9,16 +10,18 @@ Re-applying is safe because every graph operation is a MERGE by stable id.
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from caseflow.clock import utcnow
-from caseflow.graphsync.models import OutboxRow
+from caseflow.graphsync.models import OutboxLease, OutboxRow
 from graph.records import GraphOp, Inventory
 from graph.store import GraphStore
 
@@ -41,6 +44,13 @@ def backlog(session: Session) -> int:
     )
 
 
+LEASE_SECONDS = 300.0  # an applier that died holding the SQLite lease is replaced after this
+
+
+def _holder() -> str:
+    return f"{os.getpid()}/{threading.get_ident()}/{uuid.uuid4().hex[:8]}"
+
+
 def drain(
     factory: sessionmaker[Session],
     store: GraphStore,
@@ -50,44 +60,160 @@ def drain(
     now: Callable[[], datetime] = utcnow,
     progress: Callable[[int], None] | None = None,
 ) -> DrainResult:
-    """Apply pending rows in batches until none are left (or `limit` rows were applied)."""
+    """Apply pending rows in batches, in id order, until none are left (or `limit` rows were
+    applied). One applier at a time: every projector thread of every process may call this,
+    but each row is applied by one of them, once per attempt, and rows are applied in id
+    order, so an entity's changes reach Neo4j in the order they were made.
+
+    PostgreSQL: the batch is claimed with SELECT … FOR UPDATE SKIP LOCKED and its row locks
+    are held while Neo4j applies it; a caller whose claim is not the oldest pending row (an
+    applier is busy with earlier rows) leaves the rest to that applier. SQLite: the caller
+    takes the outbox lease (graph_outbox_lease), or returns at once if another holds it; the
+    lease is renewed per batch and lapses after LEASE_SECONDS if its holder died.
+    """
+    with factory() as session:
+        dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return _drain_claiming(factory, store, batch, limit, now, progress)
+    holder = _holder()
+    if not _take_lease(factory, holder, now()):
+        return _result(factory, 0)
+    try:
+        return _drain_leased(factory, store, holder, batch, limit, now, progress)
+    finally:
+        _release_lease(factory, holder)
+
+
+def _pending(batch: int) -> sa.Select[OutboxRow]:
+    return (
+        sa.select(OutboxRow)
+        .where(OutboxRow.applied_at.is_(None))
+        .order_by(OutboxRow.id)
+        .limit(batch)
+    )
+
+
+def _result(factory: sessionmaker[Session], applied: int, error: str | None = None) -> DrainResult:
+    with factory() as session:
+        return DrainResult(applied, backlog(session), error)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    op: GraphOp
+
+
+def _claimed(rows: Iterable[OutboxRow]) -> list[_Claimed]:
+    return [_Claimed(r.id, GraphOp(r.op, r.payload)) for r in rows]
+
+
+def _apply(
+    session: Session, store: GraphStore, rows: list[_Claimed], now: Callable[[], datetime]
+) -> str | None:
+    """Apply `rows` to Neo4j and record the outcome on them (the caller commits). Only rows
+    still pending are touched, so an applied row never gets an error message."""
+    ids = [r.id for r in rows]
+    pending = sa.update(OutboxRow).where(OutboxRow.id.in_(ids), OutboxRow.applied_at.is_(None))
+    try:
+        store.apply([r.op for r in rows])
+    except Exception as exc:
+        message = f"{type(exc).__name__}: {exc}"[:2000]
+        session.execute(pending.values(attempts=OutboxRow.attempts + 1, last_error=message))
+        return message
+    session.execute(
+        pending.values(applied_at=now(), attempts=OutboxRow.attempts + 1, last_error=None)
+    )
+    return None
+
+
+def _drain_claiming(
+    factory: sessionmaker[Session],
+    store: GraphStore,
+    batch: int,
+    limit: int | None,
+    now: Callable[[], datetime],
+    progress: Callable[[int], None] | None,
+) -> DrainResult:
     applied = 0
     while limit is None or applied < limit:
         with factory() as session:
-            rows = list(
-                session.scalars(
-                    sa.select(OutboxRow)
-                    .where(OutboxRow.applied_at.is_(None))
-                    .order_by(OutboxRow.id)
-                    .limit(batch)
-                )
-            )
-            session.rollback()  # release the read (SQLite write lock) while Neo4j works
+            rows = _claimed(session.scalars(_pending(batch).with_for_update(skip_locked=True)))
             if not rows:
                 break
-            try:
-                store.apply([GraphOp(r.op, r.payload) for r in rows])
-            except Exception as exc:
-                message = f"{type(exc).__name__}: {exc}"[:2000]
-                session.execute(
-                    sa.update(OutboxRow)
-                    .where(OutboxRow.id.in_([r.id for r in rows]))
-                    .values(attempts=OutboxRow.attempts + 1, last_error=message)
-                )
-                session.commit()
-                with factory() as counter:
-                    return DrainResult(applied, backlog(counter), message)
-            session.execute(
-                sa.update(OutboxRow)
-                .where(OutboxRow.id.in_([r.id for r in rows]))
-                .values(applied_at=now(), attempts=OutboxRow.attempts + 1, last_error=None)
+            oldest = session.scalar(
+                sa.select(sa.func.min(OutboxRow.id)).where(OutboxRow.applied_at.is_(None))
             )
+            if oldest is not None and oldest < rows[0].id:
+                session.rollback()  # another applier holds earlier rows: it goes on in order
+                break
+            error = _apply(session, store, rows, now)
             session.commit()
+            if error:
+                return _result(factory, applied, error)
             applied += len(rows)
             if progress:
                 progress(len(rows))
+    return _result(factory, applied)
+
+
+def _take_lease(factory: sessionmaker[Session], holder: str, moment: datetime) -> bool:
     with factory() as session:
-        return DrainResult(applied, backlog(session))
+        taken = session.execute(
+            sa.update(OutboxLease)
+            .where(
+                OutboxLease.id == 1,
+                sa.or_(
+                    OutboxLease.holder.is_(None),
+                    OutboxLease.holder == holder,
+                    OutboxLease.expires_at < moment,
+                ),
+            )
+            .values(holder=holder, expires_at=moment + timedelta(seconds=LEASE_SECONDS))
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        return bool(getattr(taken, "rowcount", 0) == 1)
+
+
+def _release_lease(factory: sessionmaker[Session], holder: str) -> None:
+    with factory() as session:
+        session.execute(
+            sa.update(OutboxLease)
+            .where(OutboxLease.id == 1, OutboxLease.holder == holder)
+            .values(holder=None, expires_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+
+
+def _drain_leased(
+    factory: sessionmaker[Session],
+    store: GraphStore,
+    holder: str,
+    batch: int,
+    limit: int | None,
+    now: Callable[[], datetime],
+    progress: Callable[[int], None] | None,
+) -> DrainResult:
+    applied = 0
+    while limit is None or applied < limit:
+        with factory() as session:
+            rows = _claimed(session.scalars(_pending(batch)))
+            session.rollback()  # release the read (SQLite write lock) while Neo4j works
+        if not rows:
+            break
+        if not _take_lease(factory, holder, now()):  # renewed; lost only if it lapsed
+            break
+        with factory() as session:
+            error = _apply(session, store, rows, now)
+            session.commit()
+        if error:
+            return _result(factory, applied, error)
+        applied += len(rows)
+        if progress:
+            progress(len(rows))
+    return _result(factory, applied)
 
 
 # --- rebuild and check: what the graph should hold, computed from SQL -----------------------

@@ -32,6 +32,7 @@ from werkzeug.exceptions import ClientDisconnected, HTTPException
 from caseflow import policy
 from caseflow.auth import services as auth_services
 from caseflow.auth.models import User
+from caseflow.db import is_disk_full
 from caseflow.errors import CaseFlowError
 from caseflow.extensions import db_session, login_manager, rollback_unit
 from caseflow.policy import PurposeRequired
@@ -165,6 +166,7 @@ def _error_page(status: int, title: str, message: str) -> tuple[str, int] | Resp
             413: "too_large",
             415: "unsupported_media_type",
             500: "server_error",
+            507: "storage_full",
         }
         return _json_error(status, codes.get(status, "error"), message)
     return (
@@ -180,6 +182,9 @@ def _error_page(status: int, title: str, message: str) -> tuple[str, int] | Resp
 
 
 def _handle_http(exc: HTTPException):
+    original = getattr(exc, "original_exception", None)
+    if isinstance(original, Exception):  # an error outside the view (a failed commit)
+        return _handle_500(original)
     titles = {
         400: ("Bad request", "The request could not be understood."),
         403: ("Not allowed", "You do not have access to this page."),
@@ -224,9 +229,40 @@ def _handle_domain(exc: CaseFlowError):
 
 
 def _handle_500(exc: Exception):
+    if is_disk_full(exc):
+        return _disk_full(exc)
     current_app.logger.exception("unhandled error (request %s)", g.get("request_id"))
     return _error_page(
         500, "Something went wrong", "The error was logged. Quote the request ID to support."
+    )
+
+
+def _disk_full(exc: Exception):
+    """The database's disk is full (a commit failed): the unit of work was rolled back (an
+    upload's blob removed with it); say so, log at ERROR and raise the operator alarm."""
+    from caseflow.evidence.services import raise_operator_alarm
+
+    current_app.logger.error(
+        "the database's disk is full; request %s stored nothing: %s", g.get("request_id"), exc
+    )
+    try:
+        with current_app.extensions["caseflow.sessionmaker"]() as session:
+            raise_operator_alarm(
+                session,
+                "storage-fault",
+                "The database's disk is full: writes are refused until space is freed "
+                "(keep the database off the evidence store's disk, or keep "
+                "CASEFLOW_EVIDENCE_RESERVE_BYTES free for it).",
+                raised_by="web",
+                now=now(),
+            )
+            session.commit()
+    except Exception:
+        current_app.logger.exception("could not record the disk-full alarm")
+    return _error_page(
+        507,
+        "Storage full",
+        "The database's disk is full; nothing was stored. The administrators have been alerted.",
     )
 
 
@@ -235,13 +271,19 @@ def dashboard():
     from caseflow.cases import services as case_services
     from caseflow.web.panels import DASHBOARD_PANELS, render_list
 
-    board, panels = None, []
+    board, panels, alarms = None, [], []
     actor = current_actor()
     if policy.has_permission(actor, "case.work"):
         today = now().date()
         board = case_services.dashboard(db_session(), actor, today=today)
         panels = render_list(DASHBOARD_PANELS, db_session(), actor, today)
-    return render_template("web/dashboard.html", board=board, panels=panels, today=now().date())
+    elif policy.has_permission(actor, "alarms.read"):
+        from caseflow.evidence.services import operator_alarms
+
+        alarms = operator_alarms(db_session(), actor, now=now())
+    return render_template(
+        "web/dashboard.html", board=board, panels=panels, alarms=alarms, today=now().date()
+    )
 
 
 def _template_policy() -> dict[str, Any]:

@@ -166,6 +166,45 @@ def _get_or_create(
     return entity, False
 
 
+def _involve(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    entity: Entity,
+    role: str | None,
+    source: str,
+    note: str | None,
+    now: datetime,
+) -> tuple[CaseEntity, bool]:
+    """The case's involvement row for the entity, inserted if there is none (True then).
+
+    Two members adding the same identifier at once: the insert runs in a savepoint and the
+    loser of the race reads the winner's row ("already in this case"), as _get_or_create
+    does for the entity itself.
+    """
+    involved = sa.select(CaseEntity).where(
+        CaseEntity.case_id == case.id, CaseEntity.entity_id == entity.id
+    )
+    involvement = session.scalar(involved)
+    if involvement is not None:
+        return involvement, False
+    involvement = CaseEntity(
+        case_id=case.id,
+        entity_id=entity.id,
+        role=role,
+        source=source,
+        note=note,
+        added_at=now,
+        added_by_id=actor.user_id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(involvement)
+    except IntegrityError:
+        return session.scalars(involved).one(), False
+    return involvement, True
+
+
 def _attach(
     session: Session,
     actor: Actor,
@@ -185,24 +224,9 @@ def _attach(
     already_in_case) and writes the graph outbox rows.
     """
     entity, created = _get_or_create(session, actor, normalized, now)
-    involvement = session.scalar(
-        sa.select(CaseEntity).where(
-            CaseEntity.case_id == case.id, CaseEntity.entity_id == entity.id
-        )
-    )
-    already = involvement is not None and involvement.removed_at is None
-    if involvement is None:
-        involvement = CaseEntity(
-            case_id=case.id,
-            entity_id=entity.id,
-            role=role,
-            source=source,
-            note=note,
-            added_at=now,
-            added_by_id=actor.user_id,
-        )
-        session.add(involvement)
-    elif not already:
+    involvement, inserted = _involve(session, actor, case, entity, role, source, note, now)
+    already = not inserted and involvement.removed_at is None
+    if not inserted and not already:
         involvement.removed_at = None
         involvement.added_at, involvement.added_by_id = now, actor.user_id
         involvement.role, involvement.source = role, source

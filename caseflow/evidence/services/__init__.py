@@ -9,11 +9,13 @@ import flask.
 
 from __future__ import annotations
 
+from caseflow.evidence.services.alarms import operator_alarms as operator_alarms
 from caseflow.evidence.services.audit import CustodyAudit as CustodyAudit
 from caseflow.evidence.services.audit import CustodyGap as CustodyGap
 from caseflow.evidence.services.audit import custody_audit as custody_audit
 from caseflow.evidence.services.audit import custody_gaps as custody_gaps
 from caseflow.evidence.services.common import IntegrityFailure as IntegrityFailure
+from caseflow.evidence.services.common import raise_operator_alarm as raise_operator_alarm
 from caseflow.evidence.services.custody import SEAL_ACTIONS as SEAL_ACTIONS
 from caseflow.evidence.services.custody import ItemCustody as ItemCustody
 from caseflow.evidence.services.custody import custody_for_item as custody_for_item

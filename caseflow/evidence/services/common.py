@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -177,3 +177,25 @@ def _raise_alarm(
     session.add(alarm)
     session.flush()
     return alarm
+
+
+OPERATOR_ALARM_QUIET = timedelta(hours=1)
+
+
+def raise_operator_alarm(
+    session: Session, kind: str, detail: str, *, raised_by: str, now: datetime
+) -> IntegrityAlarm | None:
+    """An alarm for the operators (no case, no item: the administrators' to-do list shows it).
+    The same alarm raised again within OPERATOR_ALARM_QUIET is not repeated."""
+    recent = session.scalar(
+        sa.select(IntegrityAlarm.id).where(
+            IntegrityAlarm.case_id.is_(None),
+            IntegrityAlarm.item_id.is_(None),
+            IntegrityAlarm.kind == kind,
+            IntegrityAlarm.detail == detail,
+            IntegrityAlarm.raised_at > now - OPERATOR_ALARM_QUIET,
+        )
+    )
+    if recent is not None:
+        return None
+    return _raise_alarm(session, None, None, kind, detail, raised_by, now)

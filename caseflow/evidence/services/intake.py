@@ -3,6 +3,7 @@ uploads into the content-addressed store. Must not import flask."""
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -13,16 +14,26 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from caseflow.actor import Actor
+from caseflow.audit.services import record_event
 from caseflow.cases.models import Case
 from caseflow.cases.services import case_for
-from caseflow.errors import ValidationError
-from caseflow.evidence.blobstore import BlobStore, BlobTooLarge
+from caseflow.errors import StorageUnavailable, ValidationError
+from caseflow.evidence.blobstore import BlobStore, BlobTooLarge, StorageFault
 from caseflow.evidence.models import (
     ITEM_KINDS,
     EvidenceItem,
 )
-from caseflow.evidence.services.common import _append_event, _audit, _hex, _not_future, _text
-from caseflow.uow import Transactions
+from caseflow.evidence.services.common import (
+    _append_event,
+    _audit,
+    _hex,
+    _not_future,
+    _text,
+    raise_operator_alarm,
+)
+from caseflow.uow import Transactions, after_rollback, undo_on_rollback
+
+log = logging.getLogger(__name__)
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
@@ -190,6 +201,7 @@ def upload_file(
     media_type: str | None,
     details: ItemDetails,
     now: datetime,
+    expected_size: int | None = None,
 ) -> EvidenceItem:
     """Stream a file into the content-addressed store and register it as an evidence item.
 
@@ -197,22 +209,37 @@ def upload_file(
     chunks, SHA-256/SHA-1/MD5 in one pass, fsync, atomic link; identical bytes are stored
     once) with no database transaction open; then the item row, its "acquired" event (with
     the observed SHA-256) and the audit record are written in the boundary's unit of work,
-    which commits them together. A crash in between leaves at most a blob without a row,
-    which recover_store quarantines. Over `max_bytes`: ValidationError, nothing stored.
+    which commits them together. If that unit is rolled back or its commit fails (a disk
+    too full for the database), a blob this upload created is removed again in the same
+    request; a crash in between leaves at most a blob without a row, which recover_store
+    finds. Over `max_bytes`: ValidationError, nothing stored.
     An empty file is valid evidence (size 0, the SHA-256 of no bytes). The file name is
     kept as given (original_filename), checked before any byte is stored.
+
+    The store's filesystem full (or short of `expected_size` plus its reserve), read-only,
+    refusing permission or failing with an I/O error: StorageUnavailable naming the
+    problem, nothing stored, and after the rollback a failed "evidence.upload" audit record
+    and a "storage-fault" operator alarm (logged at ERROR too).
     """
     with tx.read() as session:
         case_for(session, actor, case_id, write=True)
     clean = _clean_details(details, now)
     name = original_filename(filename)
     try:
-        blob = store.ingest(stream, max_bytes)
+        blob = store.ingest(stream, max_bytes, expected_size)
     except BlobTooLarge as exc:
         raise ValidationError(
             f"File: larger than the upload limit of {exc.limit:,} bytes.", field="file"
         ) from exc
+    except StorageFault as exc:
+        _storage_failure(tx.session, actor, case_id, exc, now)
+        raise StorageUnavailable(
+            f"File: {exc.message}. The administrators have been alerted.", field="file"
+        ) from exc
     session = tx.session
+    if blob.created:
+        sha256 = blob.sha256
+        undo_on_rollback(session, lambda: store.remove(sha256))
     case = case_for(session, actor, case_id, write=True)
     item = _create_item(
         session,
@@ -238,3 +265,37 @@ def upload_file(
         details={"reference": item.reference, "size": blob.size, "stored": blob.created},
     )
     return item
+
+
+_REMEDY = {
+    "full": "Free space on the evidence store's disk (see `caseflow custody recover`).",
+    "read-only": "The evidence store's filesystem was remounted read-only: check the disk.",
+    "permission": "The evidence store's directories must be writable by the CaseFlow user.",
+    "io": "The evidence store's disk reported an I/O error: check the disk and its logs.",
+}
+
+
+def _storage_failure(
+    session: Session, actor: Actor, case_id: int, fault: StorageFault, now: datetime
+) -> None:
+    """Log, then (after the rollback) audit the failed attempt and raise the operator alarm."""
+    log.error("evidence upload to case %s refused: %s", case_id, fault)
+    detail = f"Evidence upload refused: {fault.message}. {_REMEDY[fault.problem]}"
+
+    def write(s: Session) -> None:
+        record_event(
+            s,
+            actor,
+            "evidence.upload",
+            category="collection",
+            outcome="failure",
+            object_type="case",
+            object_id=case_id,
+            case_id=case_id,
+            purpose=actor.purpose_for(case_id),
+            details={"problem": fault.problem, "error": fault.detail},
+            now=now,
+        )
+        raise_operator_alarm(s, "storage-fault", detail, raised_by="evidence.upload", now=now)
+
+    after_rollback(session, write)

@@ -3,7 +3,8 @@ Must not import flask."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,11 +12,14 @@ import sqlalchemy as sa
 from caseflow import policy
 from caseflow.actor import Actor
 from caseflow.audit.services import record_event
+from caseflow.errors import ValidationError
 from caseflow.evidence.blobstore import BlobStore
 from caseflow.evidence.models import (
     EvidenceItem,
 )
 from caseflow.uow import Transactions
+
+RECOVERY_MODES = ("quarantine", "dry-run", "delete")
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,18 @@ class RecoveryReport:
     temp_removed: int
     orphans_quarantined: tuple[str, ...]
     missing_blobs: tuple[str, ...]
+    mode: str = "quarantine"
+    orphans_found: tuple[str, ...] = ()  # what a dry run would quarantine or delete
+    orphan_bytes: int = 0
+    orphans_deleted: tuple[str, ...] = ()
+    # Given back by a dry run; `delete` needs it, so it deletes exactly what was shown.
+    confirmation: str = field(default="")
+
+
+def orphan_confirmation(names: list[str] | tuple[str, ...]) -> str:
+    """A short code naming one set of orphans: a dry run prints it, a deletion must quote it."""
+    joined = "\n".join(sorted(names)).encode()
+    return hashlib.sha256(joined).hexdigest()[:12]
 
 
 def recover_store(
@@ -32,14 +48,24 @@ def recover_store(
     *,
     now: datetime,
     min_age_seconds: float = 3600.0,
+    mode: str = "quarantine",
+    confirm: str | None = None,
 ) -> RecoveryReport:
-    """After a crash: remove stale upload temp files, move blobs no evidence row refers to
-    (an upload killed between storing and committing) to `<root>/orphans/` (moved, never
-    deleted), and list evidence rows whose blob is missing. The rows are read in a short read
-    transaction, the files handled outside any; the run is audited ("custody.recover",
-    administration) in the boundary's unit of work. System or custody.audit only."""
+    """After a crash: remove stale upload temp files, deal with blobs no evidence row refers
+    to (an upload killed between storing and committing), and list evidence rows whose blob
+    is missing. The rows are read in a short read transaction, the files handled outside any;
+    the run is audited ("custody.recover", administration) in the boundary's unit of work.
+    System or custody.audit only.
+
+    Orphans are, by `mode`: "quarantine" moved to `<root>/orphans/` (same disk, nothing
+    freed); "dry-run" only listed (nothing touched, temp files included) with their size and
+    a confirmation code; "delete" deleted, together with earlier quarantined ones, to free
+    the disk, only when `confirm` is the code a dry run gave for the same set
+    (ValidationError otherwise: the set changed or no dry run was made)."""
     if not actor.is_system:
         policy.require_permission(actor, "custody.audit")
+    if mode not in RECOVERY_MODES:
+        raise ValidationError(f"Mode: one of {', '.join(RECOVERY_MODES)}.", field="mode")
     with tx.read() as session:
         known = set(
             session.scalars(
@@ -48,10 +74,29 @@ def recover_store(
                 )
             )
         )
-    removed = store.clean_temp(min_age_seconds)
-    orphans = tuple(store.quarantine_orphans(known, min_age_seconds))
+    found = [p for p in store.find_orphans(known, min_age_seconds) if p.name not in known]
+    names = tuple(p.name for p in found)
+    code = orphan_confirmation(names)
+    size = sum(p.stat().st_size for p in found if p.exists())
+    if mode == "delete" and confirm != code:
+        raise ValidationError(
+            "Confirm: run a dry run first and quote its confirmation code; the orphans "
+            f"found now give {code}.",
+            field="confirm",
+        )
+    removed = 0
+    quarantined: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+    if mode != "dry-run":
+        removed = store.clean_temp(min_age_seconds)
+    if mode == "quarantine":
+        quarantined = tuple(store.quarantine_orphans(known, min_age_seconds))
+    elif mode == "delete":
+        deleted = tuple(store.delete_orphans(found, known))
     missing = tuple(sorted(sha for sha in known if sha and not store.exists(sha)))
-    report = RecoveryReport(removed, orphans, missing)
+    report = RecoveryReport(
+        removed, quarantined, missing, mode, names, size, deleted, code if names else ""
+    )
     record_event(
         tx.session,
         actor,
@@ -59,8 +104,12 @@ def recover_store(
         category="administration",
         outcome="success" if not missing else "failure",
         details={
+            "mode": mode,
             "temp_removed": removed,
-            "orphans_quarantined": list(orphans),
+            "orphans_found": list(names),
+            "orphan_bytes": size,
+            "orphans_quarantined": list(quarantined),
+            "orphans_deleted": list(deleted),
             "missing_blobs": list(missing),
         },
         now=now,
