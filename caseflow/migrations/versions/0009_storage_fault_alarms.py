@@ -1,7 +1,7 @@
 """Operator alarms for storage faults: integrity alarms of kind "storage-fault".
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 05:00:00
 """
 
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+from caseflow.migrations.append_only import drop_append_only, make_append_only
+
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -19,9 +21,16 @@ NEW = "kind IN ('blob-mismatch', 'blob-missing', 'ledger-break', 'storage-fault'
 
 
 def _kinds(condition: str) -> None:
+    # SQLite rebuilds the table to change a CHECK constraint, which drops its triggers: the
+    # append-only guard of 0008 is taken off and put back around it.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        drop_append_only("integrity_alarms")
     with op.batch_alter_table("integrity_alarms", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_integrity_alarms_kind"), type_="check")
         batch_op.create_check_constraint("kind", condition)
+    if sqlite:
+        make_append_only("integrity_alarms")
 
 
 def upgrade() -> None:
@@ -29,5 +38,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    drop_append_only("integrity_alarms")
     op.execute("DELETE FROM integrity_alarms WHERE kind = 'storage-fault'")
+    make_append_only("integrity_alarms")
     _kinds(OLD)
