@@ -9,6 +9,9 @@ first. CLI commands end theirs with caseflow.cli's `unit_of_work` decorator.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Response, current_app, g
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
@@ -39,6 +42,17 @@ def rollback_unit() -> None:
     session = g.get("db_session")
     if session is not None:
         uow.rollback(session)
+
+
+def write_apart(write: Callable[[Session], Any]) -> None:
+    """A short unit of work of its own, beside the request's (an operator alarm after the
+    request's unit failed to commit): `write(session)` is committed at once."""
+    session = current_app.extensions["caseflow.sessionmaker"]()
+    try:
+        with uow.unit_of_work(session):
+            write(session)
+    finally:
+        session.close()
 
 
 def end_request_unit(response: Response) -> Response:

@@ -34,7 +34,7 @@ from caseflow.auth import services as auth_services
 from caseflow.auth.models import User
 from caseflow.db import is_disk_full
 from caseflow.errors import CaseFlowError
-from caseflow.extensions import db_session, login_manager, rollback_unit
+from caseflow.extensions import db_session, login_manager, rollback_unit, write_apart
 from caseflow.policy import PurposeRequired
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -246,8 +246,8 @@ def _disk_full(exc: Exception):
         "the database's disk is full; request %s stored nothing: %s", g.get("request_id"), exc
     )
     try:
-        with current_app.extensions["caseflow.sessionmaker"]() as session:
-            raise_operator_alarm(
+        write_apart(
+            lambda session: raise_operator_alarm(
                 session,
                 "storage-fault",
                 "The database's disk is full: writes are refused until space is freed "
@@ -256,7 +256,7 @@ def _disk_full(exc: Exception):
                 raised_by="web",
                 now=now(),
             )
-            session.commit()
+        )
     except Exception:
         current_app.logger.exception("could not record the disk-full alarm")
     return _error_page(
