@@ -1,7 +1,7 @@
 """The graph outbox lease: one applier at a time on SQLite.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01 05:10:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import caseflow.db
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Operator alarms for storage faults: integrity alarms of kind "storage-fault".
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-01 05:00:00
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 from caseflow.migrations.append_only import drop_append_only, make_append_only
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
