@@ -172,3 +172,7 @@ class LanguageReasonForm(FlaskForm):
     language_reason = TextAreaField(
         "Reason to send the document untranslated", validators=[Length(max=2000)]
     )
+
+
+class ReopenForm(FlaskForm):
+    reopen_reason = TextAreaField("What changed since approval", validators=[Length(max=2000)])

@@ -147,6 +147,7 @@ def _detail_context(request_id: int) -> dict[str, object]:
         "languages_open": req.status in ("draft", "returned", "submitted"),
         "translation_form": forms.TranslationForm(),
         "reason_form": forms.LanguageReasonForm(),
+        "reopen_form": forms.ReopenForm(),
     }
 
 
@@ -449,6 +450,19 @@ def download(request_id: int):
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.route("/requests/<int:request_id>/reopen", methods=["POST"])
+@requires("request.prepare")
+def reopen(request_id: int):
+    return _attempt(
+        request_id,
+        forms.ReopenForm(),
+        lambda f: services.reopen_request(
+            db_session(), current_actor(), request_id, reason=f.reopen_reason.data or "", now=now()
+        ),
+        "Reopened: resubmit it for a new approval.",
+    )
 
 
 @bp.route("/requests/<int:request_id>/sent", methods=["POST"])

@@ -231,3 +231,52 @@ def test_an_eio_by_a_police_authority_needs_a_validating_authority():
     assert not needs_validation("EPOC-PR", "prosecutor", ("content",))
     assert not needs_validation("UNTOC-18", "other", ())
     assert AUTHORITY_FIELDS["issuer_kind"] == "prosecutor"
+
+
+def test_a_later_change_reaches_the_packet_only_through_a_new_approval(
+    app, clock, liaison, supervisor, submitted, tmp_path, db
+):
+    approve(app, supervisor, submitted["request"], totp_now(supervisor.seed, clock))
+
+    def link_phone(session, now):
+        me = actor_of(session, liaison)
+        phone = entity_services.add_entity(
+            session, me, submitted["case"], "phone", "+44 7700 900555", now=now
+        ).entity
+        entity_services.link_entities(
+            session,
+            me,
+            submitted["case"],
+            source_id=phone.id,
+            target_id=submitted["ip"],
+            type="ASSOCIATED_WITH",
+            now=now,
+        )
+
+    arrange(app, link_phone)
+    first = members(export(app, liaison, submitted["request"], tmp_path / "a"))
+    assert b"900555" not in first["custody.jsonld"] + first["request.json"]
+
+    def reopen(session, now, reason="The case gained a linked phone number."):
+        return services.reopen_request(
+            session, actor_of(session, liaison), submitted["request"], reason=reason, now=now
+        )
+
+    with pytest.raises(ValidationError) as err:
+        arrange(app, lambda session, now: reopen(session, now, reason=" "))
+    assert err.value.field == "reason"
+    assert arrange(app, reopen).status == "returned"
+    arrange(
+        app,
+        lambda session, now: services.submit_request(
+            session, actor_of(session, liaison), submitted["request"], now=now
+        ),
+    )
+    clock.advance(seconds=60)
+    approve(app, supervisor, submitted["request"], totp_now(supervisor.seed, clock))
+    second = members(export(app, liaison, submitted["request"], tmp_path / "b"))
+    text = pdftext(second["request.pdf"], tmp_path, "b.pdf")
+    assert "900555" in text.replace(" ", "")
+    assert len(db.scalars(sa.select(MlaApproval)).all()) == 2
+    reopened = db.scalars(sa.select(AuditEvent).where(AuditEvent.action == "request.reopen")).one()
+    assert reopened.details["reason"] == "The case gained a linked phone number."

@@ -60,5 +60,6 @@ from caseflow.mla.services.workflow import close_request as close_request
 from caseflow.mla.services.workflow import mark_acknowledged as mark_acknowledged
 from caseflow.mla.services.workflow import mark_sent as mark_sent
 from caseflow.mla.services.workflow import record_extension as record_extension
+from caseflow.mla.services.workflow import reopen_request as reopen_request
 from caseflow.mla.services.workflow import return_request as return_request
 from caseflow.mla.services.workflow import submit_request as submit_request

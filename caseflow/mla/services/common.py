@@ -22,6 +22,9 @@ TRANSITIONS: Mapping[str, tuple[tuple[str, ...], str]] = {
     "submit": (("draft", "returned"), "submitted"),
     "approve": (("submitted",), "approved"),
     "return": (("submitted",), "returned"),
+    # The packet is frozen at approval: to include later changes of the case, the request
+    # is reopened (before it is sent), edited if need be, resubmitted and approved again.
+    "reopen": (("approved", "exported"), "returned"),
     "export": (("approved", "exported"), "exported"),
     "send": (("exported",), "sent"),
     "acknowledge": (("sent",), "acknowledged"),
@@ -136,6 +139,7 @@ _PAST = {
     "submit": "submitted",
     "approve": "approved",
     "return": "returned",
+    "reopen": "reopened",
     "export": "exported",
     "send": "marked sent",
     "acknowledge": "marked acknowledged",

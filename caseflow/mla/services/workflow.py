@@ -320,6 +320,24 @@ def return_request(
     return req
 
 
+def reopen_request(
+    session: Session, actor: Actor, request_id: int, *, reason: str, now: datetime
+) -> MlaRequest:
+    """Reopen an approved (or exported, not yet sent) request so that a later change of the
+    case can reach its packet: the packet is frozen at approval, so the request goes back to
+    "returned" with the reason, to be resubmitted and approved again (a new approval record;
+    earlier ones stay)."""
+    req = _prepare(session, actor, request_id)
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError("Reason: say what changed since approval.", field="reason")
+    _move(req, "reopen")
+    req.return_reason = reason
+    req.updated_at = now
+    _audit(session, actor, "request.reopen", "alteration", req, details={"reason": reason})
+    return req
+
+
 def mark_sent(
     session: Session, actor: Actor, request_id: int, *, sent_to: str, now: datetime
 ) -> MlaRequest:
