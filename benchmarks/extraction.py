@@ -1,6 +1,7 @@
 """Ad intake: precision, recall and F1 per kind on the labelled synthetic ad corpus, side by
 side with the stock phonenumbers matcher, and throughput in ads of 500 characters per
-second on one core (PYTHONPATH=. python benchmarks/extraction.py).
+second on one core (PYTHONPATH=. python benchmarks/extraction.py; --profile adds the
+functions that cost most in one cold pass, from cProfile).
 
 The corpus (tests/fixtures/ads/) has three parts: "tune" (generated, the templates the
 extractor was developed against), "heldout" (generated from other templates and seed,
@@ -9,6 +10,9 @@ not used for tuning) and "hard" (hand-written cases). Figures are printed for ea
 
 from __future__ import annotations
 
+import cProfile
+import pstats
+import sys
 import time
 
 import phonenumbers
@@ -91,12 +95,33 @@ def throughput(records: list[dict]) -> None:
     print(f"  goal 1,000 ads/s: {'met' if cold >= 1000 else 'NOT met'} (cold)")
 
 
+def profile(records: list[dict], top: int = 15) -> None:
+    """Where one cold pass over the 1,000 ads spends its time (cProfile, own time)."""
+    ads = ads_of_500(records, 1000)
+    gazetteer.warm()
+    normalize._phone.cache_clear()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for text, region in ads:
+        extract_identifiers(text, region)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    total = sum(row[2] for row in stats.stats.values())  # type: ignore[attr-defined]
+    rows = sorted(stats.stats.items(), key=lambda item: -item[1][2])  # type: ignore[attr-defined]
+    print(f"\nprofile, one cold pass (cProfile, own time, top {top})")
+    for (filename, lineno, name), (_, calls, own, _cumulative, _) in rows[:top]:
+        where = filename.rsplit("/", 1)[-1]
+        print(f"  {own / total:5.1%}  {calls:8d} calls  {where}:{lineno} {name}")
+
+
 def main() -> None:
     records = scoring.load()
     for split in ("tune", "heldout", "hard"):
         report(split, [r for r in records if r["split"] == split])
     report("all", records)
     throughput(records)
+    if "--profile" in sys.argv[1:]:
+        profile(records)
 
 
 if __name__ == "__main__":
