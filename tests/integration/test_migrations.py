@@ -109,3 +109,76 @@ def test_existing_entities_get_their_probable_match_keys(app, database_url):
     finally:
         engine.dispose()
     assert [k for (k,) in keys] == ["mailbox:kestrelbooking@gmail.com"]
+
+
+def test_old_tron_wallets_and_national_signal_numbers_become_one_entity(app, database_url, db):
+    """`tron:T...` was another wallet than `trx:T...`, `signal:07700900123` another account
+    than `signal:+447700900123`. The migration renames the first kind in place and merges
+    the second into the entity that already has the canonical value, moving involvements
+    and links; the merged row stays, marked."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from caseflow.db import alembic_config
+    from caseflow.entities.models import CaseEntity, Entity, Link
+    from caseflow.graphsync.models import OutboxRow
+    from tests.factories import arrange, make_case, make_user
+
+    tron = "TRGVL45GjPudA3vH7SPLEcbFVFQ4MjHBCk"  # generated (sha256 of a test string)
+    user = make_user(app, "officer")
+    first = make_case(app, user, lead="GB").id
+    second = make_case(app, user, lead="GB").id
+
+    def legacy(session, now):
+        made = {}
+        for key, kind, value in [
+            ("old_signal", "account", "signal:07700900123"),
+            ("signal", "account", "signal:+447700900123"),
+            ("tron", "wallet", f"tron:{tron}"),
+        ]:
+            entity = Entity(kind=kind, value=value, label=value, attributes={}, created_at=now)
+            session.add(entity)
+            session.flush()
+            made[key] = entity.id
+        for case_id, key in [(first, "old_signal"), (first, "tron"), (second, "signal")]:
+            session.add(
+                CaseEntity(case_id=case_id, entity_id=made[key], source="manual", added_at=now)
+            )
+        link = Link(
+            case_id=first,
+            type="CONTROLS",
+            source_id=made["old_signal"],
+            target_id=made["tron"],
+            confidence="probable",
+            assessment=True,
+            created_at=now,
+        )
+        session.add(link)
+        session.flush()
+        made["link"] = link.id
+        return made
+
+    made = arrange(app, legacy)
+    _, down = _revision_of("renormalise handles and chains")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), down)
+            command.upgrade(alembic_config(connection), "head")
+    finally:
+        engine.dispose()
+    values = dict(db.execute(sa.select(Entity.id, Entity.value)).all())
+    assert values[made["tron"]] == f"trx:{tron}"  # renamed in place
+    assert values[made["old_signal"]] == "signal:07700900123"  # kept, merged
+    assert db.get(Entity, made["old_signal"]).attributes["merged_into"] == made["signal"]
+    held = db.execute(
+        sa.select(CaseEntity.case_id, CaseEntity.entity_id).where(CaseEntity.removed_at.is_(None))
+    ).all()
+    assert sorted(held) == sorted(
+        [(first, made["signal"]), (first, made["tron"]), (second, made["signal"])]
+    )
+    link = db.get(Link, made["link"])
+    assert (link.source_id, link.target_id) == (made["signal"], made["tron"])
+    ops = db.scalars(sa.select(OutboxRow.op)).all()
+    db.rollback()
+    assert {"upsert_entity", "add_membership", "remove_membership", "upsert_link"} <= set(ops)
