@@ -290,6 +290,8 @@ def custody_verify(case_ref: str | None) -> None:
         now=_now(),
     )
     scope = f"case {case_ref}" if case_ref else "all cases"
+    if case_ref is None:
+        _report_orphans(session)
     if not report.ok:
         click.echo(f"custody BROKEN ({scope}): {report.first_problem}", err=True)
         sys.exit(1)
@@ -298,6 +300,23 @@ def custody_verify(case_ref: str | None) -> None:
         f"{report.heads.heads} signed tree heads verified, root {report.heads.root}; "
         f"{report.blobs_checked} blobs re-hashed."
     )
+
+
+def _report_orphans(session: Any) -> None:
+    """Blobs no evidence row refers to, older than the upload grace period: not evidence,
+    but worth a look (an upload that never committed, or a row that is gone)."""
+    from caseflow.evidence.services import orphan_blobs
+
+    grace = current_app.config["UPLOAD_TEMP_GRACE_SECONDS"]
+    orphans = orphan_blobs(uow.Transactions(session), _cli_actor(), _store(), min_age_seconds=grace)
+    for sha in orphans:
+        click.echo(f"orphan blob {sha}")
+    if orphans:
+        click.echo(
+            f"{len(orphans)} orphan blobs: stored bytes no evidence row refers to (an upload "
+            "that never committed, or a deleted row); `caseflow custody recover --dry-run` "
+            "lists them for removal."
+        )
 
 
 @custody_group.command("checkpoint")
@@ -338,7 +357,13 @@ def custody_public_key(fmt: str) -> None:
 
 
 @custody_group.command("recover")
-@click.option("--min-age", default=0, show_default=True, help="Seconds; 0 when nothing runs.")
+@click.option(
+    "--min-age",
+    type=int,
+    default=None,
+    help="Seconds; default and minimum: the upload grace period (UPLOAD_TEMP_GRACE_SECONDS).",
+)
+@click.option("--force", is_flag=True, help="Allow a shorter --min-age and running during uploads.")
 @click.option("--dry-run", is_flag=True, help="List orphan blobs and their size; touch nothing.")
 @click.option(
     "--delete",
@@ -348,10 +373,12 @@ def custody_public_key(fmt: str) -> None:
 )
 @with_appcontext
 @_unit_of_work
-def custody_recover(min_age: int, dry_run: bool, confirm: str | None) -> None:
+def custody_recover(min_age: int | None, force: bool, dry_run: bool, confirm: str | None) -> None:
     """After a crash: remove upload temp files, quarantine blobs without an evidence row
     (moved to orphans/ on the same disk), or list them (--dry-run) and then delete them
-    (--delete CODE, the code the dry run printed)."""
+    (--delete CODE, the code the dry run printed). Safe while CaseFlow runs: blobs younger
+    than the upload grace period are left alone, and it refuses while uploads are being
+    written; --force (with --min-age 0) only when no CaseFlow process is running."""
     from caseflow.evidence.services import recover_store
 
     if dry_run and confirm:
@@ -363,6 +390,8 @@ def custody_recover(min_age: int, dry_run: bool, confirm: str | None) -> None:
         _store(),
         now=_now(),
         min_age_seconds=min_age,
+        grace_seconds=current_app.config["UPLOAD_TEMP_GRACE_SECONDS"],
+        force=force,
         mode=mode,
         confirm=confirm,
     )

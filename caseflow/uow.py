@@ -181,7 +181,14 @@ class Transactions:
 
 
 def install(factory: sessionmaker[Session]) -> None:
-    """Refuse flushes inside read transactions for every session of `factory`."""
+    """Refuse flushes inside read transactions for every session of `factory`, and forget
+    undo_on_rollback actions once a transaction commits."""
+
+    @event.listens_for(factory, "after_commit")
+    def _forget_undo(session: Session) -> None:
+        # Committed, whoever committed (a boundary, a short write, a test's arrange step):
+        # the work outside the database is kept.
+        session.info.pop(_UNDO, None)
 
     @event.listens_for(factory, "before_flush")
     def _refuse_writes(session: Session, _ctx: Any, _instances: Any) -> None:

@@ -302,6 +302,9 @@ class BlobStore:
             created = True
         except FileExistsError:
             created = False
+            # Reused by this upload: fresh again, so that a recovery running before the
+            # upload's row commits does not take it for an old orphan (custody recover).
+            os.utime(final)
             if final.stat().st_size != size:
                 # The stored copy was truncated or altered: the fresh, hash-checked copy wins.
                 os.replace(tmp_path, final)
@@ -386,6 +389,12 @@ class BlobStore:
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed
+
+    def uploads_in_flight(self, grace_seconds: float) -> int:
+        """Temp files written to in the last `grace_seconds`: uploads still streaming in
+        (an upload's temp file grows with every chunk, so its time is that of its last one)."""
+        cutoff = time.time() - grace_seconds
+        return sum(1 for p in self.tmp_dir.iterdir() if p.is_file() and p.stat().st_mtime > cutoff)
 
     def iter_blobs(self) -> Iterator[Path]:
         """Every file in the final blob tree (names not checked)."""

@@ -289,7 +289,7 @@ def test_recovery_quarantines_blobs_without_rows_and_keeps_evidence(world):
     session, _, _, item, _, store, now = world
     orphan = store.ingest(io.BytesIO(b"uploaded but never committed"), 10**6)
     report = services.recover_store(
-        Transactions(session), Actor.system("test"), store, now=now, min_age_seconds=0
+        Transactions(session), Actor.system("test"), store, now=now, min_age_seconds=0, force=True
     )
     assert report.orphans_quarantined == (orphan.sha256,)
     assert not store.exists(orphan.sha256) and store.exists(item.sha256)

@@ -10,6 +10,7 @@ import io
 import logging
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -387,9 +388,17 @@ def test_with_the_database_on_the_store_disk_the_reserve_keeps_room_to_commit(
     assert upload(client, case_id, os.urandom(MiB)).status_code == 302
 
 
+def _crashed_long_ago(store, sha256: str) -> None:
+    """An orphan from a crash two hours ago: older than the upload grace period, so a
+    recovery with its safe defaults takes it."""
+    then = time.time() - 7200
+    os.utime(store.path_for(sha256), (then, then))
+
+
 def test_custody_recover_deletes_orphans_only_after_a_dry_run_and_frees_the_disk(app, small_disk):
     store = app.extensions["caseflow.blobstore"]
     orphan = store.ingest(io.BytesIO(os.urandom(8 * MiB)), 100 * MiB)  # stored, never recorded
+    _crashed_long_ago(store, orphan.sha256)
     free_before = store.free_bytes()
     runner = app.test_cli_runner()
 
@@ -416,6 +425,7 @@ def test_custody_recover_deletes_orphans_only_after_a_dry_run_and_frees_the_disk
 def test_custody_recover_deletes_blobs_an_earlier_recovery_quarantined(app, small_disk):
     store = app.extensions["caseflow.blobstore"]
     orphan = store.ingest(io.BytesIO(os.urandom(MiB)), 100 * MiB)
+    _crashed_long_ago(store, orphan.sha256)
     runner = app.test_cli_runner()
     moved = runner.invoke(args=["custody", "recover"])
     assert "1 orphan blobs moved to orphans/" in moved.output, moved.output

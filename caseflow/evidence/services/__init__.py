@@ -33,6 +33,7 @@ from caseflow.evidence.services.intake import register_item as register_item
 from caseflow.evidence.services.intake import safe_filename as safe_filename
 from caseflow.evidence.services.intake import upload_file as upload_file
 from caseflow.evidence.services.recovery import RecoveryReport as RecoveryReport
+from caseflow.evidence.services.recovery import orphan_blobs as orphan_blobs
 from caseflow.evidence.services.recovery import recover_store as recover_store
 from caseflow.evidence.services.serve import ServedFile as ServedFile
 from caseflow.evidence.services.serve import download as download
