@@ -15,7 +15,7 @@ import io
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, BinaryIO, TypeVar
 
 import pyotp
@@ -47,7 +47,17 @@ COMPLETE_FIELDS = {
     "time_zone": "Europe/London",
     "central_authority": "Office of the Attorney General (fictional)",
     "holder_name": "Example Hosting Co.",
+    "holder_kind": "service-provider",
+    "issuing_authority_type": "prosecutor",
     "proceedings_stage": "investigation",
+    "persons_concerned": "The account holder is to be identified.",
+    "transnational": "yes",
+    "organised_group": "yes",
+    "child_exploitation": "yes",
+    "formalities": "A custodian certificate and SHA-256 hashes of the records.",
+    "conducting_authority": "National Crime Unit (fictional), investigating the offences",
+    "time_from": datetime(2026, 10, 1, tzinfo=UTC),
+    "time_to": datetime(2026, 11, 1, tzinfo=UTC),
     "summary_of_facts": "Online ads offered children for sexual exploitation.",
     "necessity": "To identify who posted the ads.",
     "confidentiality": "Do not inform the account holder.",
@@ -277,8 +287,10 @@ def make_request(
     **fields: Any,
 ) -> MlaRequest:
     """A draft MLA request; with `complete` (default) every item its legal basis needs is
-    filled (UNTOC Art. 18 for GB -> TH) and one offence is added, so it can be submitted.
-    `fields` override or add request fields."""
+    filled (UNTOC Art. 18 for GB -> TH), one offence and one identifier of the case (an
+    e-mail address) are added, so it can be submitted. `fields` override or add request
+    fields."""
+    from caseflow.entities.services import add_entity
     from caseflow.mla import services
 
     def work(session: Session, now: datetime) -> MlaRequest:
@@ -300,6 +312,15 @@ def make_request(
                 name="Trafficking in children",
                 provision="s. 2 Modern Slavery Act 2015",
                 maximum_penalty="life imprisonment",
+                now=now,
+            )
+            entity = add_entity(session, me, case_id, "email", "seller@example.com", now=now).entity
+            services.add_identifier(
+                session,
+                me,
+                req.id,
+                entity.id,
+                relevance="The account posted the ads.",
                 now=now,
             )
         return req

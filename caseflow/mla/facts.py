@@ -322,7 +322,7 @@ class OffenceFacts:
 class RequestFacts:
     """Everything a request states. Defaults are "unknown" or empty: nothing is assumed.
 
-    Field names are stable keys: the checklists in caseflow/data/instruments.json name them,
+    Field names are stable keys: the checklists in caseflow/data/routes.json name them,
     and documents print them through `stated()`. `request_types` is the legacy list of types
     of assistance; when given, it fills `measure` and `data_categories` if those are unset.
     """

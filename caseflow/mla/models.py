@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.auth.models import User
+from caseflow.cases.models import Case
 from caseflow.db import Base, intpk
 
 REQUEST_STATUSES = (
@@ -23,12 +24,24 @@ REQUEST_STATUSES = (
     "withdrawn",
 )
 PROCEEDINGS_STAGES = ("investigation", "prosecution", "trial")
+# The yes/no/unknown facts (caseflow.mla.facts.ANSWER_FIELDS), each a column.
+ANSWER_COLUMNS = (
+    "transnational",
+    "organised_group",
+    "child_exploitation",
+    "offence_in_issuing_state",
+    "person_in_issuing_state",
+    "production_to_follow",
+)
 
 
 class MlaRequest(Base):
     """One cross-border request prepared in a case.
 
-    `request_types` is a comma-separated list of caseflow.mla.legal_basis.REQUEST_TYPES.
+    The facts the legal-basis resolver and the checklists read are stored as the officer
+    answered them (caseflow.mla.facts): a yes/no fact is "yes", "no" or "unknown", a choice
+    "unknown" until it is made, never a default that states something nobody said.
+    `data_categories` is a comma-separated list of caseflow.mla.facts.CATEGORIES.
     `legal_basis` is the instrument code in force; `proposed_basis` what the resolver proposed
     when it was last asked; a differing `legal_basis` needs `override_reason`.
     """
@@ -53,9 +66,18 @@ class MlaRequest(Base):
     time_zone: Mapped[str] = mapped_column(sa.String(64), default="")
     requested_state: Mapped[str] = mapped_column(sa.String(8))
     central_authority: Mapped[str] = mapped_column(sa.String(300), default="")
-    request_types: Mapped[str] = mapped_column(sa.String(200), default="")
-    holder_kind: Mapped[str] = mapped_column(sa.String(24), default="service-provider")
+    measure: Mapped[str] = mapped_column(sa.String(16), default="unknown")
+    data_categories: Mapped[str] = mapped_column(sa.String(200), default="")
+    holder_kind: Mapped[str] = mapped_column(sa.String(24), default="unknown")
     holder_name: Mapped[str] = mapped_column(sa.String(300), default="")
+    holder_eu_presence: Mapped[str] = mapped_column(sa.String(32), default="unknown")
+    holder_eu_state: Mapped[str] = mapped_column(sa.String(8), default="")
+    issuing_authority_type: Mapped[str] = mapped_column(sa.String(24), default="unknown")
+    issuing_file_reference: Mapped[str] = mapped_column(sa.String(120), default="")
+    validating_authority: Mapped[str] = mapped_column(sa.String(300), default="")
+    validating_authority_type: Mapped[str] = mapped_column(sa.String(24), default="unknown")
+    validating_file_reference: Mapped[str] = mapped_column(sa.String(120), default="")
+    conducting_authority: Mapped[str] = mapped_column(sa.String(300), default="")
     proceedings_stage: Mapped[str] = mapped_column(sa.String(24), default="investigation")
     time_from: Mapped[datetime | None]
     time_to: Mapped[datetime | None]
@@ -66,12 +88,23 @@ class MlaRequest(Base):
     confidentiality: Mapped[str] = mapped_column(sa.Text, default="")
     use_limits: Mapped[str] = mapped_column(sa.Text, default="")
     earlier_requests: Mapped[str] = mapped_column(sa.Text, default="")
-    production_to_follow: Mapped[bool] = mapped_column(default=False)
-    child_offence: Mapped[bool] = mapped_column(default=True)
+    persons_concerned: Mapped[str] = mapped_column(sa.Text, default="")
+    probable_cause: Mapped[str] = mapped_column(sa.Text, default="")
+    transnational: Mapped[str] = mapped_column(sa.String(8), default="unknown")
+    organised_group: Mapped[str] = mapped_column(sa.String(8), default="unknown")
+    child_exploitation: Mapped[str] = mapped_column(sa.String(8), default="unknown")
+    offence_in_issuing_state: Mapped[str] = mapped_column(sa.String(8), default="unknown")
+    person_in_issuing_state: Mapped[str] = mapped_column(sa.String(8), default="unknown")
+    production_to_follow: Mapped[str] = mapped_column(sa.String(8), default="unknown")
+    immunities: Mapped[str] = mapped_column(sa.Text, default="")
+    formalities: Mapped[str] = mapped_column(sa.Text, default="")
+    legal_remedies: Mapped[str] = mapped_column(sa.Text, default="")
     language: Mapped[str] = mapped_column(sa.String(40), default="")
 
     legal_basis: Mapped[str] = mapped_column(sa.String(24), default="")
     proposed_basis: Mapped[str] = mapped_column(sa.String(24), default="")
+    # Instruments cited with the main basis (e.g. OPSC-6), comma-separated codes.
+    basis_supplements: Mapped[str] = mapped_column(sa.String(200), default="")
     basis_explanation: Mapped[str] = mapped_column(sa.Text, default="")
     override_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
@@ -90,6 +123,7 @@ class MlaRequest(Base):
     closed_at: Mapped[datetime | None]
     outcome_note: Mapped[str] = mapped_column(sa.Text, default="")
 
+    case: Mapped[Case] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     approver: Mapped[User | None] = relationship(foreign_keys=[approver_id])
     offences: Mapped[list[MlaOffence]] = relationship(order_by="MlaOffence.id")
@@ -101,11 +135,19 @@ class MlaRequest(Base):
         sa.CheckConstraint(f"status IN {REQUEST_STATUSES!r}", name="status"),
         sa.CheckConstraint(f"proceedings_stage IN {PROCEEDINGS_STAGES!r}", name="stage"),
         sa.CheckConstraint("urgency IN ('normal', 'urgent', 'emergency')", name="urgency"),
+        *(
+            sa.CheckConstraint(f"{name} IN ('yes', 'no', 'unknown')", name=name)
+            for name in ANSWER_COLUMNS
+        ),
     )
 
     @property
-    def types(self) -> frozenset[str]:
-        return frozenset(t for t in self.request_types.split(",") if t)
+    def supplements(self) -> tuple[str, ...]:
+        return tuple(c for c in self.basis_supplements.split(",") if c)
+
+    @property
+    def categories(self) -> frozenset[str]:
+        return frozenset(t for t in self.data_categories.split(",") if t)
 
 
 class MlaOffence(Base):
@@ -116,6 +158,19 @@ class MlaOffence(Base):
     name: Mapped[str] = mapped_column(sa.String(300))
     provision: Mapped[str] = mapped_column(sa.String(300), default="")
     maximum_penalty: Mapped[str] = mapped_column(sa.String(100), default="")
+    # caseflow.mla.facts.OFFENCE_TAGS the officer asserted, comma-separated.
+    tags: Mapped[str] = mapped_column(sa.String(200), default="")
+    by_information_system: Mapped[str] = mapped_column(sa.String(8), default="unknown")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "by_information_system IN ('yes', 'no', 'unknown')", name="by_information_system"
+        ),
+    )
+
+    @property
+    def tag_set(self) -> frozenset[str]:
+        return frozenset(t for t in self.tags.split(",") if t)
 
 
 class MlaIdentifier(Base):

@@ -20,7 +20,9 @@ from caseflow.entities.errors import InvalidIdentifier
 from caseflow.entities.models import Link
 from caseflow.evidence.blobstore import BlobStore
 from caseflow.evidence.models import EvidenceItem
-from caseflow.mla import clocks, legal_basis
+from caseflow.mla import facts as F
+from caseflow.mla import lifecycle as clocks
+from caseflow.mla import routes
 from caseflow.mla.models import MlaApproval, MlaRequest
 from exports.model import (
     Addressee,
@@ -44,41 +46,50 @@ from exports.model import (
 
 
 def instrument_for(req: MlaRequest) -> Instrument:
-    """The instrument as printed: the basis the officer confirmed or chose, as a citation. The
-    resolver's reasons (and an override's reason) stay in the app and its audit trail."""
-    info = legal_basis.instrument(req.legal_basis)
-    return Instrument(code=info.code, label=info.label, legal_basis=info.label)
+    """The instrument as printed: the basis the officer confirmed or chose, as a citation, with
+    the instruments cited alongside it (e.g. OPSC Art. 6). The resolver's reasons (and an
+    override's reason) stay in the app and its audit trail."""
+    info = routes.instrument(req.legal_basis)
+    cited = [info.label, *(routes.instrument(code).label for code in req.supplements)]
+    return Instrument(code=info.code, label=info.label, legal_basis="; ".join(cited))
 
 
-# Request types as measures and data categories (exports.documents vocabularies).
-_MEASURES = {
-    "preservation": "preservation",
-    "subscriber-data": "production",
-    "traffic-data": "production",
-    "content-data": "production",
-    "financial-records": "production",
-    "search-or-testimony": "search-or-testimony",
-}
-_CATEGORIES = {
-    "subscriber-data": "subscriber",
-    "traffic-data": "traffic",
-    "content-data": "content",
-    "financial-records": "financial",
-}
+# Holder kinds as the addressee's description; unknown prints nothing.
 _HOLDER_KINDS = {
     "service-provider": "service provider",
+    "domain-registrar": "domain name registry or registrar",
     "financial": "bank or financial institution",
-    "other": "",
+}
+_ESTABLISHMENTS = ("designated-establishment", "legal-representative")
+_AUTHORITY_KINDS = {
+    "judge": "judge",
+    "court": "court",
+    "investigating-judge": "investigating judge",
+    "prosecutor": "public prosecutor",
+    "other": "other competent authority",
 }
 
 
-def _ordered(types: frozenset[str], mapping: dict[str, str]) -> tuple[str, ...]:
-    out: list[str] = []
-    for t in legal_basis.REQUEST_TYPES:
-        key = mapping.get(t)
-        if t in types and key and key not in out:
-            out.append(key)
-    return tuple(out)
+def _stated(value: str) -> bool | None:
+    """A yes/no answer as a statement: None when nobody answered (never printed)."""
+    return {"yes": True, "no": False}.get(value)
+
+
+def _notified(req: MlaRequest) -> bool | None:
+    """EPOC Section H: the enforcing state is notified for traffic or content data unless the
+    officer stated that both the offence and the person are in the issuing state (Reg.
+    2023/1543 Art. 8); not an EPOC for those data: nothing to say."""
+    if req.legal_basis != "EPOC" or not req.categories & {"traffic", "content"}:
+        return None
+    return not (req.offence_in_issuing_state == "yes" and req.person_in_issuing_state == "yes")
+
+
+def _both(a: str, b: str) -> bool | None:
+    if a == "yes" and b == "yes":
+        return True
+    if "no" in (a, b):
+        return False
+    return None
 
 
 def _period(delta: timedelta) -> str:
@@ -152,12 +163,12 @@ def accepted_languages(req: MlaRequest, *, declared_only: bool = False) -> tuple
 
 
 def deadlines_for(
-    code: str, requested_state: str, types: frozenset[str], urgency: str, issued_at: datetime
+    code: str, requested_state: str, measure: str, urgency: str, issued_at: datetime
 ) -> tuple[Deadline, ...]:
     """The deadlines the document prints, from the request's clocks: each as a period ("within
     8 hours of receipt") and the UTC instant it falls on if the request is received when
     issued. Reminders are the officer's, not the recipient's, and are left out."""
-    profile = clocks.profile_for(code, requested_state, types)
+    profile = clocks.profile_for(code, requested_state, measure=measure)
     out = []
     for due in clocks.clocks(profile, issued_at, emergency=urgency == "emergency"):
         if due.kind != "deadline":
@@ -267,12 +278,20 @@ def packet_data(
         issuing_state=jurisdictions.get(req.requesting_state).name,
         issuing_authority=Authority(
             name=req.requesting_authority,
-            kind=approval.issuer_kind if approval else "",
+            kind=(approval.issuer_kind if approval and approval.issuer_kind else "")
+            or _AUTHORITY_KINDS.get(req.issuing_authority_type, ""),
             address=req.authority_address,
             phone=req.contact_phone,
             email=req.contact_email,
-            file_reference=reference,
+            file_reference=req.issuing_file_reference or reference,
         ),
+        validating_authority=Authority(
+            name=req.validating_authority,
+            kind=_AUTHORITY_KINDS.get(req.validating_authority_type, ""),
+            file_reference=req.validating_file_reference,
+        )
+        if req.validating_authority
+        else None,
         contact=Contact(
             person=req.contact_person,
             phone=req.contact_phone,
@@ -289,18 +308,30 @@ def packet_data(
         urgency=req.urgency,  # type: ignore[arg-type]
         language="en",
         issued_on=issued_at.date(),
-        addressee=Addressee(req.holder_name, _HOLDER_KINDS.get(req.holder_kind, ""))
+        addressee=Addressee(
+            req.holder_name,
+            _HOLDER_KINDS.get(req.holder_kind, ""),
+            establishment=req.holder_eu_presence
+            if req.holder_eu_presence in _ESTABLISHMENTS
+            else "",
+        )
         if req.holder_name
         else None,
-        measures=_ordered(req.types, _MEASURES),
-        data_categories=_ordered(req.types, _CATEGORIES),
+        measures=(req.measure,) if req.measure != F.UNKNOWN else (),
+        data_categories=tuple(c for c in F.CATEGORIES if c in req.categories),
         urgency_reason=req.urgency_reason,
         deadlines=deadlines_for(
-            req.legal_basis, req.requested_state, req.types, req.urgency, issued_at
+            req.legal_basis, req.requested_state, req.measure, req.urgency, issued_at
         ),
         proceedings=req.proceedings_stage.capitalize(),
         summary_of_facts=req.summary_of_facts,
         offences=tuple(Offence(o.name, o.provision, o.maximum_penalty) for o in req.offences),
+        formalities=req.formalities,
+        legal_remedies=req.legal_remedies,
+        immunities=req.immunities,
+        # Statements only as the officer answered them; an unanswered one is never printed.
+        transnational_organised_group=_both(req.transnational, req.organised_group),
+        child_exploitation=_stated(req.child_exploitation),
         identifiers=tuple(
             Identifier(i.kind, i.value, i.observed_at, i.port, i.relevance) for i in req.identifiers
         ),
@@ -311,9 +342,9 @@ def packet_data(
         earlier_requests=tuple(
             line.strip() for line in req.earlier_requests.splitlines() if line.strip()
         ),
-        # A ticked box is a statement; an unticked one is not a "no" (never printed).
-        production_to_follow=True
-        if "preservation" in req.types and req.production_to_follow
+        enforcing_state_notified=_notified(req),
+        production_to_follow=_stated(req.production_to_follow)
+        if req.measure == "preserve"
         else None,
     )
     if approval is not None:

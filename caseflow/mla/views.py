@@ -13,7 +13,7 @@ from caseflow.cases.services import case_for
 from caseflow.errors import AuthenticationError, CaseFlowError, ConflictError, ValidationError
 from caseflow.extensions import db_session, rollback_unit, transactions
 from caseflow.mla import forms, services
-from caseflow.mla.legal_basis import instrument
+from caseflow.mla.routes import instrument
 from caseflow.mla.signing import timestamping
 from caseflow.web import current_actor, now, origin, requires
 from caseflow.web.forms import field_error, form_utc
@@ -34,7 +34,7 @@ def _values(form: forms.RequestForm) -> dict[str, object]:
     values = {name: getattr(form, name).data for name in services.REQUEST_FIELDS}
     values["time_from"] = form_utc(form.time_from.data)
     values["time_to"] = form_utc(form.time_to.data)
-    values["request_types"] = form.request_types.data or []
+    values["data_categories"] = form.data_categories.data or []
     return values
 
 
@@ -45,7 +45,6 @@ def create(case_id: int):
     case = case_for(db_session(), actor, case_id, write=True)
     form = forms.RequestForm()
     if not form.is_submitted():
-        form.child_offence.data = True
         form.contact_person.data = actor.username
     if form.validate_on_submit():
         values = _values(form)
@@ -55,7 +54,6 @@ def create(case_id: int):
                 actor,
                 case_id,
                 requested_state=str(values.pop("requested_state")),
-                request_types=values.pop("request_types"),  # type: ignore[arg-type]
                 now=now(),
                 treaties=_treaties(),
                 **values,
@@ -78,7 +76,7 @@ def edit(request_id: int):
     case = case_for(session, current_actor(), req.case_id)
     form = forms.RequestForm(obj=req)
     if not form.is_submitted():
-        form.request_types.data = sorted(req.types)
+        form.data_categories.data = sorted(req.categories)
         form.time_from.data = req.time_from.replace(tzinfo=None) if req.time_from else None
         form.time_to.data = req.time_to.replace(tzinfo=None) if req.time_to else None
     if form.validate_on_submit():
@@ -126,7 +124,7 @@ def _detail_context(request_id: int) -> dict[str, object]:
         "reference": services.reference(case, req),
         "instrument": instrument(req.legal_basis),
         "proposed": instrument(req.proposed_basis) if req.proposed_basis else None,
-        "checklist": services.checklist(req),
+        "checklist": services.checklist(req, on=now().date(), treaties=_treaties()),
         "clocks": services.request_clocks(req),
         "editable": req.status in services.EDITABLE_STATUSES,
         "basis_form": basis_form,
@@ -215,6 +213,8 @@ def add_offence(request_id: int):
             name=f.name.data or "",
             provision=f.provision.data or "",
             maximum_penalty=f.maximum_penalty.data or "",
+            tags=f.tags.data or [],
+            by_information_system=f.by_information_system.data or "unknown",
             now=now(),
         ),
         "Offence added.",

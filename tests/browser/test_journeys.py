@@ -210,8 +210,9 @@ def test_a_liaison_prepares_a_request_with_the_keyboard_until_the_checklist_is_g
     # Keyboard only from the first field to the Save button: every field is reached in order.
     page.get_by_label("Requested state").focus()
     order = fill_by_keyboard(page)
-    assert order[:4] == ["requested_state", "central_authority", "holder_kind", "holder_name"]
+    assert order[:3] == ["requested_state", "measure", "data_categories-0"]
     assert {"summary_of_facts", "necessity", "language", "contact_email"} <= set(order)
+    assert {"transnational-0", "organised_group-0", "holder_eu_presence"} <= set(order)
     page.get_by_text(re.compile(r"Request R-01 drafted\.")).wait_for()
     no_serious_violations(page)
 
@@ -235,6 +236,11 @@ def test_a_liaison_prepares_a_request_with_the_keyboard_until_the_checklist_is_g
     )
     identifiers.get_by_role("button", name="Add identifier").click()
     page.get_by_text("Identifier added.").wait_for()
+    page.get_by_role("link", name="Edit the request").click()
+    page.get_by_label("Time range from (UTC)").fill("2026-10-01T00:00")
+    page.get_by_label("Time range to (UTC)").fill("2026-10-31T23:59")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Request saved.").wait_for()
     page.locator("#annexes").get_by_label("Evidence item").select_option(str(item_id))
     page.locator("#annexes").get_by_role("button", name="Attach").click()
     page.get_by_text("Evidence annex added.").wait_for()
@@ -252,12 +258,21 @@ def test_a_liaison_prepares_a_request_with_the_keyboard_until_the_checklist_is_g
 def fill_by_keyboard(page) -> list[str]:
     """Tab through the request form typing each value; Enter on Save. Returns the ids met."""
     values = {
-        **COMPLETE_FIELDS,
+        **{k: v for k, v in COMPLETE_FIELDS.items() if isinstance(v, str)},
         "requested_state": "TH",
         "summary_of_facts": COMPLETE_FIELDS["summary_of_facts"],
     }
+    # Choices made with the arrow keys: how many steps down from "Not known yet".
+    arrows = {
+        "measure": 2,  # obtain
+        "holder_kind": 1,  # service provider
+        "issuing_authority_type": 4,  # prosecutor
+        "transnational-0": 1,  # yes
+        "organised_group-0": 1,  # yes
+        "child_exploitation-0": 1,  # yes
+    }
     met: list[str] = []
-    for _ in range(60):
+    for _ in range(200):
         focused = page.evaluate(
             "() => ({id: document.activeElement.id, tag: document.activeElement.tagName,"
             " type: document.activeElement.type || '', text: document.activeElement.innerText})"
@@ -266,23 +281,26 @@ def fill_by_keyboard(page) -> list[str]:
             assert focused["text"].strip() == "Save"
             page.keyboard.press("Enter")
             return met
+        first = not met or met[-1] != focused["id"]
         met.append(focused["id"])
-        if focused["id"] == "request_types-0":
-            page.keyboard.press("Space")  # tick the first type of assistance
+        if focused["id"] == "data_categories-0":
+            page.keyboard.press("Space")  # tick "subscriber data"
+        elif focused["id"] in arrows and first:
+            for _ in range(arrows[focused["id"]]):
+                page.keyboard.press("ArrowDown")
         elif focused["id"] in values and focused["tag"] in ("INPUT", "TEXTAREA"):
             page.keyboard.type(values[focused["id"]])
         page.keyboard.press("Tab")
     raise AssertionError(f"the Save button was never reached; focus went through {met}")
 
 
-def submitted_request(app, author, case_id, item_id, entity_id):
+def submitted_request(app, author, case_id, item_id):
+    """A complete request (its identifier is the case's e-mail address, see make_request) with
+    the evidence item annexed, submitted."""
     request_id = make_request(app, author, case_id).id
 
     def go(session, now):
         me = actor_of(session, author)
-        mla_services.add_identifier(
-            session, me, request_id, entity_id, relevance="Contact address in the ads.", now=now
-        )
         mla_services.add_annex(session, me, request_id, item_id, now=now)
         mla_services.submit_request(session, me, request_id, now=now)
         return request_id
@@ -297,13 +315,7 @@ def request_ready_for_approval(app):
     case = make_case(app, "liam.liaison", members=[("sofia.supervisor", "investigator")])
     case_id, case_ref = case.id, case.reference
     item_id = make_evidence_item(app, "liam.liaison", case_id).id
-
-    def email(session, now):
-        me = actor_of(session, "liam.liaison")
-        return entity_services.add_entity(session, me, case_id, "email", EMAIL, now=now).entity.id
-
-    entity_id = arrange(app, email)
-    request_id = submitted_request(app, "liam.liaison", case_id, item_id, entity_id)
+    request_id = submitted_request(app, "liam.liaison", case_id, item_id)
     return request_id, {"liam.liaison": liaison_seed, "sofia.supervisor": sup_seed}, case_ref
 
 

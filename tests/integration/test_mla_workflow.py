@@ -138,8 +138,8 @@ def test_submission_is_refused_while_items_are_missing_and_names_them(session, c
     req = make_request(session, liaison, case.id, now=clock(), use_limits="", language="")
     with pytest.raises(ValidationError) as err:
         services.submit_request(session, actor_of(session, liaison), req.id, now=clock())
-    assert "Use limitation (empty)" in err.value.message
-    assert "Language of the request (empty)" in err.value.message
+    assert "Use limitation (Art. 18(19)): not given" in err.value.message
+    assert "Language of the request (Art. 18(14)): not given" in err.value.message
     uow.rollback(session)
     assert session.get(MlaRequest, req.id).status == "draft"
 
@@ -240,23 +240,18 @@ def test_workflow_steps_are_audited_and_clocks_appear_when_sent(
         session,
         me,
         req.id,
-        request_types=["preservation"],
-        production_to_follow=True,
+        measure="preserve",
+        data_categories=["subscriber"],
+        production_to_follow="no",
         now=clock(),
     )
     assert req.legal_basis == "BUDAPEST-29"
-    from caseflow.entities import services as entity_services
-
-    email = entity_services.add_entity(
-        session, me, case.id, "email", "ads@example.com", now=clock()
-    ).entity
     session.commit()
-    with pytest.raises(ValidationError):  # B29 needs a link to the offence for each identifier
+    with pytest.raises(ValidationError) as err:  # B29(2)(f): the follow-up must be stated
         services.submit_request(session, me, req.id, now=clock())
+    assert "Art. 29(2)(f)" in err.value.message
     uow.rollback(session)
-    services.add_identifier(
-        session, me, req.id, email.id, relevance="Contact address in the ads.", now=clock()
-    )
+    services.update_request(session, me, req.id, production_to_follow="yes", now=clock())
     services.submit_request(session, me, req.id, now=clock())
     clock.advance(seconds=30)
     approve(app, session, supervisor, req.id, totp_now(supervisor.seed, clock), clock)
@@ -266,9 +261,9 @@ def test_workflow_steps_are_audited_and_clocks_appear_when_sent(
     services.mark_sent(session, me, req.id, sent_to="DK 24/7 point", now=sent_at)
     items = services.due_items(session, me, sent_at)
     assert [(i.due.label, i.due.due_at - sent_at) for i in items] == [
-        ("Send the MLA request", timedelta(days=45)),
-        ("Escalate", timedelta(days=55)),
-        ("Preservation expires (Art. 29(7): at least 60 days)", timedelta(days=60)),
+        ("Send the mutual assistance request that follows", timedelta(days=45)),
+        ("Escalate: the preservation ends in 5 days", timedelta(days=55)),
+        ("Preservation (at least 60 days, Budapest Art. 29(7))", timedelta(days=60)),
     ]
     later = sent_at + timedelta(days=61)
     states = [(i.due.kind, i.state) for i in services.due_items(session, me, later)]
@@ -283,8 +278,9 @@ def test_workflow_steps_are_audited_and_clocks_appear_when_sent(
     assert actions == [
         "request.create",
         "request.offence_add",
-        "request.update",
         "request.identifier_add",
+        "request.update",
+        "request.update",
         "request.submit",
         "request.approve",
         "request.send",

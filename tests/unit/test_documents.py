@@ -210,6 +210,7 @@ def test_resolver_reasoning_stays_in_the_app():
 
     req = SimpleNamespace(
         legal_basis="BUDAPEST-31",
+        supplements=("OPSC-6",),
         proposed_basis="EIO",
         override_reason="Chosen because the provider asked for it",
         basis_explanation="ETS 185 Art. 31: both are parties.\nAlso cite OPSC Art. 6: x.\n"
@@ -224,15 +225,15 @@ def test_resolver_reasoning_stays_in_the_app():
 def test_emergency_epoc_deadline_is_eight_hours_from_the_clocks():
     from caseflow.mla.packet import deadlines_for
 
-    due = deadlines_for("EPOC", "FR", frozenset({"subscriber-data"}), "emergency", ISSUED)
+    due = deadlines_for("EPOC", "FR", "obtain", "emergency", ISSUED)
     assert [(d.label, d.rule, d.due_at) for d in due] == [
         ("Production due", "8 hours from receipt", ISSUED + timedelta(hours=8))
     ]
-    normal = deadlines_for("EPOC", "FR", frozenset({"subscriber-data"}), "normal", ISSUED)
+    normal = deadlines_for("EPOC", "FR", "obtain", "normal", ISSUED)
     assert [(d.rule, d.due_at) for d in normal] == [
         ("10 days from receipt", ISSUED + timedelta(days=10))
     ]
-    preserve = deadlines_for("BUDAPEST-29", "BR", frozenset({"preservation"}), "urgent", ISSUED)
+    preserve = deadlines_for("BUDAPEST-29", "BR", "preserve", "urgent", ISSUED)
     assert preserve and preserve[0].due_at == ISSUED + timedelta(days=60)
 
 

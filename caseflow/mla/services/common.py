@@ -41,15 +41,25 @@ EDITABLE_STATUSES = ("draft", "returned")
 RUNNING = ("sent", "acknowledged")
 
 # Every field of a request that an officer fills in, in the order the form shows them: the one
-# list the services accept (anything else is refused) and the web form reads.
+# list the services accept (anything else is refused) and the web form reads. Each is a fact
+# of caseflow.mla.facts.RequestFacts under the same name (time_from/time_to make its range).
 REQUEST_FIELDS = (
     "requested_state",
-    "request_types",
+    "measure",
+    "data_categories",
     "holder_kind",
     "holder_name",
+    "holder_eu_presence",
+    "holder_eu_state",
     "central_authority",
     "requesting_authority",
+    "issuing_authority_type",
+    "issuing_file_reference",
     "authority_address",
+    "validating_authority",
+    "validating_authority_type",
+    "validating_file_reference",
+    "conducting_authority",
     "contact_person",
     "contact_phone",
     "contact_email",
@@ -60,27 +70,48 @@ REQUEST_FIELDS = (
     "time_to",
     "summary_of_facts",
     "necessity",
+    "persons_concerned",
+    "probable_cause",
+    "transnational",
+    "organised_group",
+    "child_exploitation",
+    "offence_in_issuing_state",
+    "person_in_issuing_state",
     "urgency",
     "urgency_reason",
+    "immunities",
     "confidentiality",
     "use_limits",
+    "formalities",
+    "legal_remedies",
     "earlier_requests",
     "production_to_follow",
-    "child_offence",
     "language",
 )
+# Still accepted from callers (scripts, the demo): the legacy list of types of assistance,
+# turned into a measure and data categories (caseflow.mla.facts.LEGACY_TYPES).
+LEGACY_FIELDS = ("request_types",)
 # The fields that are not free text; each has its own check in drafting._apply.
 CHECKED_FIELDS = frozenset(
     {
         "requested_state",
-        "request_types",
+        "measure",
+        "data_categories",
         "holder_kind",
+        "holder_eu_presence",
+        "holder_eu_state",
+        "issuing_authority_type",
+        "validating_authority_type",
         "proceedings_stage",
         "time_from",
         "time_to",
+        "transnational",
+        "organised_group",
+        "child_exploitation",
+        "offence_in_issuing_state",
+        "person_in_issuing_state",
         "urgency",
         "production_to_follow",
-        "child_offence",
     }
 )
 TEXT_FIELDS = tuple(name for name in REQUEST_FIELDS if name not in CHECKED_FIELDS)

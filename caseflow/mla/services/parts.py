@@ -3,6 +3,7 @@ annexes. Must not import flask."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -13,7 +14,8 @@ from caseflow.cases.services import case_for
 from caseflow.entities.models import CaseEntity, Entity, Observation
 from caseflow.errors import NotFoundError, ValidationError
 from caseflow.evidence.models import EvidenceItem
-from caseflow.mla import completeness
+from caseflow.mla import checklists
+from caseflow.mla import facts as F
 from caseflow.mla.models import (
     MlaAnnex,
     MlaIdentifier,
@@ -30,18 +32,46 @@ def add_offence(
     name: str,
     provision: str,
     maximum_penalty: str,
+    tags: Iterable[str] = (),
+    by_information_system: str = F.UNKNOWN,
     now: datetime,
 ) -> MlaOffence:
+    """An offence of the issuing state. The maximum penalty, when given, must read as a
+    penalty ("10 years", "6 months", "life"): rules compare it. `tags` are offence kinds the
+    officer asserts (caseflow.mla.facts.OFFENCE_TAGS); `by_information_system` answers
+    whether it was committed by means of an information system (yes, no, unknown)."""
     req = _prepare(session, actor, request_id)
     _editable(req)
     name = " ".join(name.split())
     if not name:
         raise ValidationError("Offence: required.", field="name")
+    penalty = maximum_penalty.strip()[:100]
+    if penalty:
+        try:
+            F.Penalty.parse(penalty)
+        except F.FactError as exc:
+            raise ValidationError(
+                f"Maximum penalty: {exc.rule}.", field="maximum_penalty"
+            ) from None
+    chosen = {t for t in tags if t}
+    if chosen - set(F.OFFENCE_TAGS):
+        raise ValidationError(
+            f"Offence kind: one or more of {', '.join(F.OFFENCE_TAGS)}.", field="tags"
+        )
+    try:
+        by_is = F.answer(by_information_system, "by_information_system")
+    except F.FactError:
+        raise ValidationError(
+            "Committed by means of an information system: answer yes, no or unknown.",
+            field="by_information_system",
+        ) from None
     offence = MlaOffence(
         request_id=req.id,
         name=name[:300],
         provision=provision.strip()[:300],
-        maximum_penalty=maximum_penalty.strip()[:100],
+        maximum_penalty=penalty,
+        tags=",".join(t for t in F.OFFENCE_TAGS if t in chosen),
+        by_information_system=by_is,
     )
     req.offences.append(offence)  # keeps a loaded collection current for later checks
     req.updated_at = now
@@ -172,7 +202,7 @@ def add_identifier(
         raise ValidationError("Observed at: give a time zone (UTC).", field="observed_at")
     if port is not None and not 0 <= port <= 65535:
         raise ValidationError("Port: a number from 0 to 65535.", field="port")
-    if entity.kind in completeness.IP_KINDS and (observed_at is None or port is None):
+    if entity.kind in checklists.IP_KINDS and (observed_at is None or port is None):
         seen = session.scalar(
             sa.select(Observation)
             .where(Observation.case_id == req.case_id, Observation.entity_id == entity.id)

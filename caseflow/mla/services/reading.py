@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from caseflow.actor import Actor
 from caseflow.cases.models import Case
 from caseflow.cases.services import case_for, member_case_ids
-from caseflow.mla import clocks
+from caseflow.mla import lifecycle as clocks
 from caseflow.mla.models import (
     MlaRequest,
 )
@@ -64,7 +64,7 @@ def request_clocks(req: MlaRequest) -> tuple[clocks.Due, ...]:
     """The running clocks of a sent request (EPOC counts from receipt when known)."""
     if req.status not in RUNNING or req.sent_at is None:
         return ()
-    profile = clocks.profile_for(req.legal_basis, req.requested_state, req.types)
+    profile = clocks.profile_for(req.legal_basis, req.requested_state, measure=req.measure)
     start = req.sent_at
     if req.legal_basis == "EPOC" and req.acknowledged_at is not None:
         start = req.acknowledged_at

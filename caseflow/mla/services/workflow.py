@@ -40,13 +40,14 @@ def submit_request(
     now: datetime,
     treaties: Mapping[str, str] | None = None,
 ) -> MlaRequest:
-    """Submit for approval. Refused (ValidationError naming every missing item) while any
-    item the legal basis requires is missing."""
+    """Submit for approval. Refused (ValidationError naming every missing or invalid item,
+    with its form reference and why) while any item the legal basis requires is not done, or
+    the basis's own conditions do not hold on these facts."""
     req = _prepare(session, actor, request_id)
     _resolve(req, now, treaties)
-    missing = [item for item in checklist(req) if not item.ok]
+    missing = [item for item in checklist(req, on=now.date(), treaties=treaties) if not item.ok]
     if missing:
-        names = "; ".join(f"{m.label} ({m.problem})" for m in missing)
+        names = "; ".join(m.message for m in missing)
         raise ValidationError(f"Missing before submission: {names}.", field="checklist")
     _move(req, "submit")
     req.submitted_at = req.updated_at = now
@@ -113,9 +114,7 @@ def _clean_block(req: MlaRequest, block: AuthorityBlock) -> dict[str, str]:
                 raise ValidationError(
                     f"{_BLOCK_LIMITS[name][0]}: required with a validating authority.", field=name
                 )
-    categories = tuple(
-        c for t, c in (("traffic-data", "traffic"), ("content-data", "content")) if t in req.types
-    )
+    categories = tuple(c for c in ("traffic", "content") if c in req.categories)
     if not values["validator_authority"] and needs_validation(
         req.legal_basis, block.issuer_kind, categories
     ):
