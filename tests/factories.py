@@ -287,9 +287,9 @@ def make_request(
     **fields: Any,
 ) -> MlaRequest:
     """A draft MLA request; with `complete` (default) every item its legal basis needs is
-    filled (UNTOC Art. 18 for GB -> TH), one offence and one identifier of the case (an
-    e-mail address) are added, so it can be submitted. `fields` override or add request
-    fields."""
+    filled (UNTOC Art. 18 for GB -> TH), one offence and one identifier (the case's e-mail
+    address poster@example.com, added to the case if needed) are added, so it can be
+    submitted. `fields` override or add request fields."""
     from caseflow.entities.services import add_entity
     from caseflow.mla import services
 
@@ -314,12 +314,12 @@ def make_request(
                 maximum_penalty="life imprisonment",
                 now=now,
             )
-            entity = add_entity(session, me, case_id, "email", "seller@example.com", now=now).entity
+            entity = add_entity(session, me, case_id, "email", "poster@example.com", now=now)
             services.add_identifier(
                 session,
                 me,
                 req.id,
-                entity.id,
+                entity.entity.id,
                 relevance="The account posted the ads.",
                 now=now,
             )
