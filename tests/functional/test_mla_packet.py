@@ -209,7 +209,7 @@ def test_request_to_approval_to_verified_packet(
     )
     assert response.status_code == 302
     page = client.get(detail).get_data(as_text=True)
-    assert "Packet exported" in page
+    assert "Packet exported" in page, re.findall(r'class="flash[^"]*"[^>]*>([^<]*)', page)
     download = client.get(f"{detail}/packet.zip")
     assert download.status_code == 200
     assert download.headers["Content-Type"] == "application/zip"

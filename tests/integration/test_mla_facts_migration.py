@@ -89,6 +89,15 @@ def test_old_rows_keep_statements_and_lose_assumed_defaults(app, database_url, c
                 _old_row(3, request_types="subscriber-data", child_offence=False),
             ):
                 conn.execute(table.insert().values(case_id=case_id, author_id=user.id, **row))
+            # Rows that reference a request survive: no table is rebuilt.
+            first = conn.execute(sa.text("SELECT min(id) FROM mla_requests")).scalar_one()
+            conn.execute(
+                sa.text(
+                    "INSERT INTO mla_offences (request_id, name, provision, maximum_penalty) "
+                    "VALUES (:r, 'Fraud', 's. 1', '10 years')"
+                ),
+                {"r": first},
+            )
         upgrade(engine)
         with engine.connect() as conn:
             rows = conn.execute(
@@ -98,6 +107,9 @@ def test_old_rows_keep_statements_and_lose_assumed_defaults(app, database_url, c
                     "FROM mla_requests ORDER BY number"
                 )
             ).all()
+            offences = conn.execute(
+                sa.text("SELECT name, tags, by_information_system FROM mla_offences")
+            ).all()
     finally:
         engine.dispose()
     assert [tuple(r) for r in rows] == [
@@ -105,3 +117,4 @@ def test_old_rows_keep_statements_and_lose_assumed_defaults(app, database_url, c
         (2, "obtain", "search,hearing", "financial", "unknown", "unknown", "unknown", "unknown"),
         (3, "obtain", "subscriber", "unknown", "no", "unknown", "unknown", "unknown"),
     ]
+    assert [tuple(o) for o in offences] == [("Fraud", "", "unknown")]

@@ -6,8 +6,8 @@ form assumed are not kept as statements: a holder left at the default "service p
 the child-offence box ticked by default and an unticked "production will follow" box all
 become "unknown" (an officer who unticked the child-offence box said "no").
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-01 05:00:00
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
@@ -54,27 +54,47 @@ def _column(name: str, type_: sa.types.TypeEngine, default: str) -> sa.Column:
     return sa.Column(name, type_, nullable=False, server_default=default)
 
 
+# Plain ALTER TABLE statements (SQLite >= 3.35 and PostgreSQL both run them): no table is
+# rebuilt, so the rows of mla_offences, mla_identifiers, mla_annexes and the approvals that
+# reference a request are never touched. SQLite cannot add a CHECK constraint to an existing
+# table; the services check every answer, and PostgreSQL gets the constraints.
+def _drop(table: str, column: str) -> None:
+    op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+
+
+def _rename(table: str, old: str, new: str) -> None:
+    op.execute(f"ALTER TABLE {table} RENAME COLUMN {old} TO {new}")
+
+
+def _postgres() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
+REQUEST_COLUMNS: tuple[tuple[str, sa.types.TypeEngine, str], ...] = (
+    ("measure", sa.String(length=16), "unknown"),
+    ("data_categories", sa.String(length=200), ""),
+    ("holder_eu_presence", sa.String(length=32), "unknown"),
+    ("holder_eu_state", sa.String(length=8), ""),
+    ("issuing_authority_type", sa.String(length=24), "unknown"),
+    ("issuing_file_reference", sa.String(length=120), ""),
+    ("validating_authority", sa.String(length=300), ""),
+    ("validating_authority_type", sa.String(length=24), "unknown"),
+    ("validating_file_reference", sa.String(length=120), ""),
+    ("conducting_authority", sa.String(length=300), ""),
+    ("persons_concerned", sa.Text(), ""),
+    ("probable_cause", sa.Text(), ""),
+    *((name, sa.String(length=8), "unknown") for name in ANSWERS),
+    ("follow_up_answer", sa.String(length=8), "unknown"),
+    ("immunities", sa.Text(), ""),
+    ("formalities", sa.Text(), ""),
+    ("legal_remedies", sa.Text(), ""),
+    ("basis_supplements", sa.String(length=200), ""),
+)
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("mla_requests", schema=None) as batch_op:
-        batch_op.add_column(_column("measure", sa.String(length=16), "unknown"))
-        batch_op.add_column(_column("data_categories", sa.String(length=200), ""))
-        batch_op.add_column(_column("holder_eu_presence", sa.String(length=32), "unknown"))
-        batch_op.add_column(_column("holder_eu_state", sa.String(length=8), ""))
-        batch_op.add_column(_column("issuing_authority_type", sa.String(length=24), "unknown"))
-        batch_op.add_column(_column("issuing_file_reference", sa.String(length=120), ""))
-        batch_op.add_column(_column("validating_authority", sa.String(length=300), ""))
-        batch_op.add_column(_column("validating_authority_type", sa.String(length=24), "unknown"))
-        batch_op.add_column(_column("validating_file_reference", sa.String(length=120), ""))
-        batch_op.add_column(_column("conducting_authority", sa.String(length=300), ""))
-        batch_op.add_column(_column("persons_concerned", sa.Text(), ""))
-        batch_op.add_column(_column("probable_cause", sa.Text(), ""))
-        for name in ANSWERS:
-            batch_op.add_column(_column(name, sa.String(length=8), "unknown"))
-        batch_op.add_column(_column("follow_up_answer", sa.String(length=8), "unknown"))
-        batch_op.add_column(_column("immunities", sa.Text(), ""))
-        batch_op.add_column(_column("formalities", sa.Text(), ""))
-        batch_op.add_column(_column("legal_remedies", sa.Text(), ""))
-        batch_op.add_column(_column("basis_supplements", sa.String(length=200), ""))
+    for name, type_, default in REQUEST_COLUMNS:
+        op.add_column("mla_requests", _column(name, type_, default))
 
     requests = sa.table(
         "mla_requests",
@@ -114,56 +134,41 @@ def upgrade() -> None:
             )
         )
 
-    with op.batch_alter_table("mla_requests", schema=None) as batch_op:
-        batch_op.drop_column("request_types")
-        batch_op.drop_column("child_offence")
-        batch_op.drop_column("production_to_follow")
-        batch_op.alter_column(
-            "follow_up_answer",
-            new_column_name="production_to_follow",
-            existing_type=sa.String(length=8),
-            existing_nullable=False,
-        )
+    for column in ("request_types", "child_offence", "production_to_follow"):
+        _drop("mla_requests", column)
+    _rename("mla_requests", "follow_up_answer", "production_to_follow")
+    op.add_column("mla_offences", _column("tags", sa.String(length=200), ""))
+    op.add_column("mla_offences", _column("by_information_system", sa.String(length=8), "unknown"))
+    if _postgres():
         for name in (*ANSWERS, "production_to_follow"):
-            batch_op.create_check_constraint(
-                op.f(f"ck_mla_requests_{name}"), f"{name} IN ('yes', 'no', 'unknown')"
+            op.create_check_constraint(
+                op.f(f"ck_mla_requests_{name}"),
+                "mla_requests",
+                f"{name} IN ('yes', 'no', 'unknown')",
             )
-
-    with op.batch_alter_table("mla_offences", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("tags", sa.String(length=200), nullable=False, server_default="")
-        )
-        batch_op.add_column(
-            sa.Column(
-                "by_information_system",
-                sa.String(length=8),
-                nullable=False,
-                server_default="unknown",
-            )
-        )
-        batch_op.create_check_constraint(
+        op.create_check_constraint(
             op.f("ck_mla_offences_by_information_system"),
+            "mla_offences",
             "by_information_system IN ('yes', 'no', 'unknown')",
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("mla_offences", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_mla_offences_by_information_system"), type_="check")
-        batch_op.drop_column("by_information_system")
-        batch_op.drop_column("tags")
-    with op.batch_alter_table("mla_requests", schema=None) as batch_op:
+    if _postgres():
+        op.drop_constraint(op.f("ck_mla_offences_by_information_system"), "mla_offences")
         for name in (*ANSWERS, "production_to_follow"):
-            batch_op.drop_constraint(op.f(f"ck_mla_requests_{name}"), type_="check")
-        batch_op.add_column(
-            sa.Column("request_types", sa.String(length=200), nullable=False, server_default="")
-        )
-        batch_op.add_column(
-            sa.Column("child_offence", sa.Boolean(), nullable=False, server_default=sa.true())
-        )
-        batch_op.add_column(
-            sa.Column("follow_up_flag", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+            op.drop_constraint(op.f(f"ck_mla_requests_{name}"), "mla_requests")
+    _drop("mla_offences", "by_information_system")
+    _drop("mla_offences", "tags")
+    op.add_column("mla_requests", _column("request_types", sa.String(length=200), ""))
+    op.add_column(
+        "mla_requests",
+        sa.Column("child_offence", sa.Boolean(), nullable=False, server_default=sa.true()),
+    )
+    op.add_column(
+        "mla_requests",
+        sa.Column("follow_up_flag", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     requests = sa.table(
         "mla_requests",
         sa.column("id", sa.Integer),
@@ -192,31 +197,8 @@ def downgrade() -> None:
                 follow_up_flag=row.production_to_follow == "yes",
             )
         )
-    with op.batch_alter_table("mla_requests", schema=None) as batch_op:
-        for name in (
-            "production_to_follow",
-            "basis_supplements",
-            "legal_remedies",
-            "formalities",
-            "immunities",
-            *ANSWERS,
-            "probable_cause",
-            "persons_concerned",
-            "conducting_authority",
-            "validating_file_reference",
-            "validating_authority_type",
-            "validating_authority",
-            "issuing_file_reference",
-            "issuing_authority_type",
-            "holder_eu_state",
-            "holder_eu_presence",
-            "data_categories",
-            "measure",
-        ):
-            batch_op.drop_column(name)
-        batch_op.alter_column(
-            "follow_up_flag",
-            new_column_name="production_to_follow",
-            existing_type=sa.Boolean(),
-            existing_nullable=False,
-        )
+    for name, _type, _default in reversed(REQUEST_COLUMNS):
+        if name != "follow_up_answer":
+            _drop("mla_requests", name)
+    _drop("mla_requests", "production_to_follow")
+    _rename("mla_requests", "follow_up_flag", "production_to_follow")
