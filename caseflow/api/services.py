@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,6 +37,11 @@ class TokenUse:
     user: User
     token_id: int
     scopes: frozenset[str]
+    owner: Actor  # the token's user as the actor of its use record
+
+
+# Looks up the case a request's path names, when its record is written (None: no such case).
+CaseOf = Callable[[Session], "int | None"]
 
 
 def hash_token(secret: str) -> str:
@@ -57,6 +63,7 @@ def _audit(
     details: dict | None = None,
     ip: str | None = None,
     request_id: str | None = None,
+    case_id: int | None = None,
 ) -> None:
     record_event(
         session,
@@ -66,6 +73,7 @@ def _audit(
         outcome=outcome,
         object_type="api_token" if token else None,
         object_id=token.id if token else None,
+        case_id=case_id,
         details=details,
         ip=ip,
         request_id=request_id,
@@ -179,14 +187,15 @@ def authenticate_token(
     operation: str,
     ip: str | None = None,
     request_id: str | None = None,
+    case_of: CaseOf | None = None,
 ) -> TokenUse:
     """Accept an active token of an active user, or raise AuthenticationError (generic message).
 
-    Each call is audited: "token.use" with the operation ("GET /api/v1/cases/{case_id}"),
-    outcome success, or denied with the reason when a known token is expired or revoked, or
-    failure for an unknown secret. The service records of the request share its request id.
-    The record is durable (caseflow.uow.record_durably): a later refusal of the request
-    does not erase it.
+    A refused token is audited here: "token.use" with the operation ("GET
+    /api/v1/cases/{case_id}") and the case the path names (`case_of`, looked up when the
+    record is written), outcome denied with the reason when a known token is expired or
+    revoked, or failure for an unknown secret. An accepted token's use is recorded when the
+    request is answered, with its real outcome (`finish_token_use`).
     """
     token = None
     if secret.startswith(PREFIX) and len(secret) <= 128:
@@ -204,6 +213,7 @@ def authenticate_token(
                 details={"operation": operation, "reason": "unknown"},
                 ip=ip,
                 request_id=request_id,
+                case_id=case_of(s) if case_of else None,
             ),
         )
         raise AuthenticationError(REFUSED_MESSAGE)
@@ -222,15 +232,51 @@ def authenticate_token(
                 now=now,
                 outcome="denied",
                 details={"operation": operation, "reason": state},
+                case_id=case_of(s) if case_of else None,
             ),
         )
         raise AuthenticationError(REFUSED_MESSAGE)
+    return TokenUse(user=user, token_id=token.id, scopes=token.scope_set, owner=owner)
+
+
+def finish_token_use(
+    session: Session,
+    use: TokenUse,
+    *,
+    operation: str,
+    status: int,
+    now: datetime,
+    reason: str | None = None,
+    case_of: CaseOf | None = None,
+) -> None:
+    """Record what an accepted token's request came to: one "token.use" record with the
+    operation, the HTTP status, the case the path names (`case_of`) and the outcome: success
+    below 400, denied for 401/403/404 (a token used on another case, a read token writing, a
+    supervisor without a purpose; `reason` is the error code), failure otherwise.
+
+    Answered below 400 it is written now and kept even if the commit then fails
+    (uow.record_durably); refused or failed, after the rollback of the request's unit."""
+    if status < 400:
+        outcome = "success"
+    elif status in (401, 403, 404):
+        outcome = "denied"
+    else:
+        outcome = "failure"
+    details = {"operation": operation, "status": status}
+    if reason is not None and outcome != "success":
+        details["reason"] = reason
+    token_id, owner = use.token_id, use.owner
 
     def used(s: Session) -> None:
         row = s.get(ApiToken, token_id)
         assert row is not None
         row.last_used_at = now
-        _audit(s, owner, "token.use", row, now=now, details={"operation": operation})
+        case_id = case_of(s) if case_of else None
+        _audit(
+            s, owner, "token.use", row, now=now, outcome=outcome, details=details, case_id=case_id
+        )
 
-    uow.record_durably(session, used)
-    return TokenUse(user=user, token_id=token.id, scopes=token.scope_set)
+    if outcome == "success":
+        uow.record_durably(session, used)
+    else:
+        uow.after_rollback(session, used)

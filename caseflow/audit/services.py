@@ -58,6 +58,39 @@ def record_event(
     return ledger.append(session, event)
 
 
+def record_refusal(
+    session: Session,
+    actor: Actor | None,
+    *,
+    route: str,
+    status: int,
+    object_type: str,
+    object_id: int,
+    case_id: int | None,
+    reason: str | None = None,
+    ip: str | None = None,
+    request_id: str | None = None,
+    now: datetime | None = None,
+) -> AuditEvent:
+    """A request refused on a case object (401, 403 or 404): "access.denied", outcome denied,
+    with the route ("GET /cases/{case_id}"), the status, the object asked for and its case
+    when that exists. `actor=None` for an anonymous request (with `ip`)."""
+    return record_event(
+        session,
+        actor,
+        "access.denied",
+        category="security",
+        outcome="denied",
+        object_type=object_type,
+        object_id=object_id,
+        case_id=case_id,
+        details={"route": route, "status": status, "reason": reason},
+        ip=ip,
+        request_id=request_id,
+        now=now,
+    )
+
+
 def _detail(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | str):
         return value

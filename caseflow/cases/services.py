@@ -221,6 +221,12 @@ def case_for(session: Session, actor: Actor, case_id: int, *, write: bool = Fals
     return case_access(session, actor, case_id, write=write)[0]
 
 
+def existing_case_id(session: Session, case_id: int) -> int | None:
+    """`case_id` if such a case exists, else None: for the audit record of a refused request
+    (caseflow.web.refusals), never shown to the actor."""
+    return session.scalar(sa.select(Case.id).where(Case.id == case_id))
+
+
 def case_by_reference(session: Session, actor: Actor, reference: str) -> Case:
     """Look a case up by its reference (CLI), with the same access rule as by id."""
     case_id = session.scalar(sa.select(Case.id).where(Case.reference == reference.strip().upper()))

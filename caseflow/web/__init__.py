@@ -36,6 +36,7 @@ from caseflow.db import is_disk_full
 from caseflow.errors import CaseFlowError
 from caseflow.extensions import db_session, login_manager, rollback_unit, write_apart
 from caseflow.policy import PurposeRequired
+from caseflow.web import refusals
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -301,6 +302,8 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = None  # our server-side session rows do this job
     app.before_request(_guard)
     app.after_request(_security_headers)
+    # Registered after the unit of work's end (create_app), so it runs before it.
+    app.after_request(refusals.audit_refusal)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(CaseFlowError, _handle_domain)

@@ -73,12 +73,20 @@ def _call(client, op, world, headers):
 
 
 @pytest.mark.parametrize("role", ["officer", "liaison", "supervisor", "admin"])
-def test_outsiders_of_every_role_are_refused_on_every_case_endpoint(app, client, world, role):
+def test_outsiders_of_every_role_are_refused_on_every_case_endpoint(app, client, db, world, role):
     headers = bearer(issue_token(app, world[role]))
     for op in CASE_OPERATIONS:
         response = _call(client, op, world, headers)
         assert response.status_code in (403, 404), (role, op.method, op.path)
         error = response.get_json()["error"]
+        # One record of the refused call: the token's use, denied, on that case.
+        records = db.execute(
+            sa.select(AuditEvent.action, AuditEvent.outcome, AuditEvent.case_id).where(
+                AuditEvent.request_id == response.headers["X-Request-ID"]
+            )
+        ).all()
+        db.rollback()
+        assert [tuple(r) for r in records] == [("token.use", "denied", world["case_id"])], op
         assert "Closed circle" not in response.get_data(as_text=True)
         if role in ("officer", "liaison"):
             assert response.status_code == 404, (role, op.endpoint)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from caseflow import policy
 from caseflow.actor import Actor
+from caseflow.audit.models import AuditEvent
 from caseflow.auth.models import User
 from caseflow.auth.services import actor_for
 from caseflow.cases import services as case_services
@@ -86,8 +87,18 @@ def _token(client) -> str:
     return form_inputs(client.get("/").get_data(as_text=True))["csrf_token"]
 
 
+def _denials(db, response) -> list[tuple[str, str, int | None]]:
+    rows = db.execute(
+        sa.select(AuditEvent.action, AuditEvent.outcome, AuditEvent.case_id).where(
+            AuditEvent.request_id == response.headers["X-Request-ID"]
+        )
+    ).all()
+    db.rollback()
+    return [tuple(r) for r in rows]
+
+
 @pytest.mark.parametrize("role", ["officer", "liaison", "supervisor", "admin"])
-def test_every_case_scoped_endpoint_refuses_a_non_member(app, auth, client, role):
+def test_every_case_scoped_endpoint_refuses_a_non_member(app, auth, client, db, role):
     ids = _foreign_case(app, make_user(app, "officer"))
     user = make_user(app, role)
     auth.login(user)
@@ -112,6 +123,9 @@ def test_every_case_scoped_endpoint_refuses_a_non_member(app, auth, client, role
             else:
                 assert response.status_code in (403, 404), where
                 assert "Foreign" not in response.get_data(as_text=True), where
+            if response.status_code in (403, 404):  # each refusal audited, once
+                denied = ("access.denied", "denied", ids["case_id"])
+                assert _denials(db, response) == [denied], where
             checked += 1
     assert checked > 10
 

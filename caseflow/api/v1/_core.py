@@ -24,7 +24,7 @@ from caseflow.api.v1.validation import validate_body
 from caseflow.auth import services as auth_services
 from caseflow.errors import AuthenticationError, PermissionDenied, ValidationError
 from caseflow.extensions import csrf, db_session, login_manager, rollback_unit
-from caseflow.web import now, origin
+from caseflow.web import now, origin, refusals
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens only, never cookies: no ambient credential to forge
@@ -62,22 +62,44 @@ def _load_token_user(req) -> Any:
     scheme, _, secret = req.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return None
-    rule = req.url_rule.rule if req.url_rule is not None else req.path
-    rule = re.sub(r"<(?:[^:>]*:)?(\w+)>", r"{\1}", rule)  # "/cases/{case_id}", as documented
+    target = refusals.case_object()
     try:
         use = token_services.authenticate_token(
             db_session(),
             secret.strip(),
             now=now(),
-            operation=f"{req.method} {rule}",
+            operation=refusals.route(),  # "GET /api/v1/cases/{case_id}", as documented
             ip=req.remote_addr,
             request_id=g.get("request_id"),
+            case_of=target[2] if target else None,
         )
     except AuthenticationError:
         rollback_unit()
+        refusals.mark_recorded()  # the refused token's record is this request's one record
         return None
     g.api_token = use
     return use.user
+
+
+@bp.after_request
+def _finish_token_use(response: Response) -> Response:
+    """Record the token's use with the request's real outcome (before the unit of work ends:
+    blueprint hooks run before the app's)."""
+    use = g.pop("api_token", None)
+    if use is None:
+        return response
+    target = refusals.case_object()
+    token_services.finish_token_use(
+        db_session(),
+        use,
+        operation=refusals.route(),
+        status=response.status_code,
+        now=now(),
+        reason=refusals.error_code(response),
+        case_of=target[2] if target else None,
+    )
+    refusals.mark_recorded()
+    return response
 
 
 def api_actor(case_id: int | None = None) -> Actor:

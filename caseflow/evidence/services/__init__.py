@@ -15,6 +15,7 @@ from caseflow.evidence.services.audit import CustodyGap as CustodyGap
 from caseflow.evidence.services.audit import custody_audit as custody_audit
 from caseflow.evidence.services.audit import custody_gaps as custody_gaps
 from caseflow.evidence.services.common import IntegrityFailure as IntegrityFailure
+from caseflow.evidence.services.common import case_id_of_item as case_id_of_item
 from caseflow.evidence.services.common import raise_operator_alarm as raise_operator_alarm
 from caseflow.evidence.services.custody import SEAL_ACTIONS as SEAL_ACTIONS
 from caseflow.evidence.services.custody import ItemCustody as ItemCustody

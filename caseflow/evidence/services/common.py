@@ -139,6 +139,12 @@ def _append_event(
     return ledger.append(session, event)
 
 
+def case_id_of_item(session: Session, item_id: int) -> int | None:
+    """The case of an evidence item, or None: for the audit record of a refused request
+    (caseflow.web.refusals), never shown to the actor."""
+    return session.scalar(sa.select(EvidenceItem.case_id).where(EvidenceItem.id == item_id))
+
+
 def _item_in_case(session: Session, actor: Actor, item_id: int, write: bool) -> EvidenceItem:
     item = session.get(EvidenceItem, item_id)
     if item is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from caseflow import jurisdictions, policy
@@ -143,6 +144,12 @@ def _state(code: str, label: str, field: str) -> str:
         return jurisdictions.get(code).code
     except InvalidIdentifier as exc:
         raise ValidationError(f"{label}: {exc.rule}.", field=field) from exc
+
+
+def case_id_of_request(session: Session, request_id: int) -> int | None:
+    """The case of a request, or None: for the audit record of a refused request
+    (caseflow.web.refusals), never shown to the actor."""
+    return session.scalar(sa.select(MlaRequest.case_id).where(MlaRequest.id == request_id))
 
 
 def _load(session: Session, actor: Actor, request_id: int, *, write: bool = False) -> MlaRequest:
