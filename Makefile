@@ -40,6 +40,10 @@ lock-upgrade:
 ## Start everything locally: Neo4j, migrations, demo data, the web app on 127.0.0.1:$(PORT).
 ## The SQLite database sits in ./var beside the evidence blobs: uploads keep
 ## CASEFLOW_EVIDENCE_RESERVE_BYTES (default 256 MiB) free for it (docs/operations.md).
+## SQLite by default (one file: no database roles; triggers keep the ledgers append-only).
+## On PostgreSQL set CASEFLOW_DATABASE_URL to the runtime role and
+## CASEFLOW_MIGRATION_DATABASE_URL to the owner role: `db upgrade` migrates as the owner and
+## grants the runtime role what it may do (docs/security.md, "Database roles").
 run: venv
 	$(NEO4J) start
 	$(VENV)/bin/caseflow db upgrade

@@ -79,12 +79,26 @@ def db_group() -> None:
 @click.option("--revision", default="head", show_default=True)
 @with_appcontext
 def db_upgrade(revision: str) -> None:
-    """Apply migrations to the configured database."""
-    from caseflow.db import current_revision, upgrade
+    """Apply migrations to the configured database, as the migration (owner) role when
+    CASEFLOW_MIGRATION_DATABASE_URL is set; the runtime role then gets its privileges."""
+    from caseflow.db import current_revision, make_engine, runtime_role_of, upgrade
 
-    engine = current_app.extensions["caseflow.engine"]
-    upgrade(engine, revision)
-    click.echo(f"Database at revision {current_revision(engine)}.")
+    migration_url = current_app.config.get("MIGRATION_DATABASE_URL")
+    try:
+        role = runtime_role_of(current_app.config["DATABASE_URL"], migration_url)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    engine = (
+        make_engine(migration_url) if migration_url else current_app.extensions["caseflow.engine"]
+    )
+    try:
+        upgrade(engine, revision, runtime_role=role)
+        click.echo(f"Database at revision {current_revision(engine)}.")
+    finally:
+        if migration_url:
+            engine.dispose()
+    if role:
+        click.echo(f"Runtime role {role}: SELECT and INSERT only on the ledger tables.")
 
 
 # --- users -----------------------------------------------------------------------------------

@@ -63,6 +63,10 @@ def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, 
         "ENV_NAME": env_name,
         # The system of record. SQLite by default; PostgreSQL (psycopg 3) in production.
         "DATABASE_URL": _str(environ, "DATABASE_URL", f"sqlite:///{data_dir / 'caseflow.db'}"),
+        # PostgreSQL: the owner role `caseflow db upgrade` connects as; the application then
+        # connects (DATABASE_URL) as a runtime role that may only INSERT and SELECT on the
+        # ledger tables (docs/security.md, "Database roles"). Unset: DATABASE_URL for both.
+        "MIGRATION_DATABASE_URL": _env(environ, "MIGRATION_DATABASE_URL"),
         # Where evidence blobs and other runtime files live.
         "DATA_DIR": str(data_dir),
         # Neo4j holding the link-analysis projection (see graph/ and deploy/neo4j/).

@@ -136,12 +136,42 @@ def alembic_config(connection: sa.Connection | None = None) -> Any:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply Alembic migrations up to `revision`."""
+def upgrade(engine: Engine, revision: str = "head", *, runtime_role: str | None = None) -> None:
+    """Apply Alembic migrations up to `revision`, connected as the owner (migration) role.
+
+    `runtime_role` (PostgreSQL): the role the application connects as; it gets SELECT and
+    INSERT only on the append-only tables and DML on the others (revision 0010, and again
+    after every upgrade, so a runtime role introduced later is set up the same way)."""
     from alembic import command
 
+    from caseflow.migrations.roles import grant_runtime_role
+
     with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), revision)
+        config = alembic_config(connection)
+        config.attributes["caseflow.runtime_role"] = runtime_role
+        command.upgrade(config, revision)
+        if runtime_role:
+            grant_runtime_role(connection, runtime_role)
+
+
+def runtime_role_of(runtime_url: str, migration_url: str | None) -> str | None:
+    """The runtime role when the application and the migrations connect as different
+    PostgreSQL users (CASEFLOW_DATABASE_URL vs CASEFLOW_MIGRATION_DATABASE_URL), else None."""
+    if not migration_url:
+        return None
+    runtime, migration = sa.engine.make_url(runtime_url), sa.engine.make_url(migration_url)
+    if runtime.get_backend_name() != "postgresql" or runtime.username == migration.username:
+        return None
+    if (runtime.host, runtime.port, runtime.database) != (
+        migration.host,
+        migration.port,
+        migration.database,
+    ):
+        raise ValueError(
+            "CASEFLOW_MIGRATION_DATABASE_URL must name the same database as "
+            "CASEFLOW_DATABASE_URL (only the role differs)"
+        )
+    return runtime.username
 
 
 def current_revision(engine: Engine) -> str | None:

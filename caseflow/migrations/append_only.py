@@ -63,6 +63,10 @@ def make_append_only(table: str, *, refuse_rewrites: bool = True) -> None:
             f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()"
         )
+        # The runtime role got DML on the new table by default privileges: take it back.
+        from caseflow.migrations.roles import revoke_changes
+
+        revoke_changes(op.get_bind(), table)
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"append-only triggers not written for {dialect}")
 
