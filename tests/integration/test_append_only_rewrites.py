@@ -166,3 +166,30 @@ def test_new_rows_are_still_appended(ledger_rows):
         assert connection.execute("SELECT count(*) FROM integrity_alarms").fetchone() == (2,)
     finally:
         connection.close()
+
+
+def test_every_append_only_table_keeps_its_triggers_at_head(database_url):
+    """A later migration that rebuilds a table (SQLite batch mode copies it) must not drop
+    its guards."""
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                names = set(
+                    connection.exec_driver_sql(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                    ).scalars()
+                )
+                suffixes = ("no_update", "no_delete", "no_rewrite")
+            else:
+                names = set(
+                    connection.exec_driver_sql(
+                        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+                    ).scalars()
+                )
+                suffixes = ("no_change", "no_truncate")
+    finally:
+        engine.dispose()
+    for table in APPEND_ONLY_TABLES:
+        for suffix in suffixes:
+            assert f"{table}_{suffix}" in names
