@@ -140,7 +140,7 @@ def upgrade(engine: Engine, revision: str = "head", *, runtime_role: str | None 
     """Apply Alembic migrations up to `revision`, connected as the owner (migration) role.
 
     `runtime_role` (PostgreSQL): the role the application connects as; it gets SELECT and
-    INSERT only on the append-only tables and DML on the others (revision 0013, and again
+    INSERT only on the append-only tables and DML on the others (revision 0017, and again
     after every upgrade, so a runtime role introduced later is set up the same way)."""
     from alembic import command
 

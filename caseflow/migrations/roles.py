@@ -39,7 +39,7 @@ def append_only_tables(connection: sa.Connection) -> list[str]:
 def grant_runtime_role(connection: sa.Connection, role: str) -> None:
     """Give `role` exactly the runtime privileges, on every table now and on later ones.
 
-    Idempotent; run by revision 0013 and again by each `caseflow db upgrade` that names a
+    Idempotent; run by revision 0017 and again by each `caseflow db upgrade` that names a
     runtime role, so a role introduced later is set up the same way."""
     if connection.dialect.name != "postgresql":
         return

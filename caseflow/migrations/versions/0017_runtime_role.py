@@ -7,8 +7,8 @@ SELECT, INSERT on the append-only tables and ordinary DML elsewhere, and sets th
 privileges for tables created later (caseflow/migrations/roles.py). Without a runtime role
 (SQLite, or one role for both) there is nothing to grant.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-01 05:50:00
 """
 
@@ -18,8 +18,8 @@ from alembic import context, op
 
 from caseflow.migrations.roles import grant_runtime_role
 
-revision = "0013"
-down_revision = "0012"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
