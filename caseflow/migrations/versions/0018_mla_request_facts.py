@@ -6,8 +6,8 @@ form assumed are not kept as statements: a holder left at the default "service p
 the child-offence box ticked by default and an unticked "production will follow" box all
 become "unknown" (an officer who unticked the child-offence box said "no").
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-01 05:00:00
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
