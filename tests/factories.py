@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
 
+from caseflow import uow
 from caseflow.actor import Actor
 from caseflow.auth.models import User
 from caseflow.auth.services import actor_for
@@ -86,19 +87,21 @@ class TestUser:
 
 
 def arrange(target: Flask | Session, work: Callable[[Session, datetime], T], now=None) -> T:
-    """Run `work(session, now)` as one unit of work and commit it."""
+    """Run `work(session, now)` as one unit of work and commit it (caseflow.uow.commit: work
+    to take back on rollback, such as a stored blob, is forgotten once committed, so a later
+    rollback in the same session cannot remove it)."""
     if isinstance(target, Session):
         if now is None:
             now = current_app.config["CLOCK"]() if has_app_context() else utcnow()
         result = work(target, now)
-        target.commit()
+        uow.commit(target)
         return result
     from caseflow.extensions import db_session
 
     with target.app_context():
         session = db_session()
         result = work(session, now or target.config["CLOCK"]())
-        session.commit()
+        uow.commit(session)
         return result
 
 
