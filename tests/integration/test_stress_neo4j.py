@@ -4,6 +4,7 @@ outbox keeps what Neo4j missed, and once Neo4j is back one drain brings it level
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from caseflow import create_app
 from caseflow.graphsync.models import OutboxRow
 from caseflow.graphsync.projector import backlog, drain
+from tests.dbs import PG_URL
 from tests.factories import actor_of, arrange, make_case, make_user
 from tests.integration.neo4j_fixtures import SERVER, TEST_RUN_DIR, neo4j_sh
 
@@ -54,21 +56,43 @@ def graph_app(database_url, tmp_path, clock, graph_store):
     app.extensions["caseflow.engine"].dispose()
 
 
-def _kill_neo4j() -> None:
-    pid = int((TEST_RUN_DIR / "run" / "caseflow-neo4j.pid").read_text().strip())
-    os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+def _server_pids() -> list[int]:
+    """The suite's Neo4j JVMs (the launcher and the server it starts): their command line
+    names this checkout's test run folder."""
+    marker = str(TEST_RUN_DIR).encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
         try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                cmdline = handle.read()
+        except OSError:
+            continue
+        if marker in cmdline and b"java" in cmdline:
+            found.append(int(entry))
+    return found
+
+
+def _kill_neo4j() -> None:
+    pids = _server_pids()
+    assert pids, "the suite's Neo4j is not running"
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while _server_pids():
+        assert time.monotonic() < deadline, "Neo4j survived SIGKILL"
         time.sleep(0.1)
-    raise AssertionError("Neo4j survived SIGKILL")
 
 
-def test_neo4j_killed_during_writes_loses_nothing_and_graph_check_is_clean(graph_app):
+def test_neo4j_killed_during_writes_loses_nothing_and_graph_check_is_clean(
+    graph_app, database_url
+):
     from caseflow.entities import services as entities
+
+    if database_url.startswith("sqlite") and PG_URL:
+        pytest.skip("one backend is enough for a Neo4j restart: the PostgreSQL run covers it")
 
     officer = make_user(graph_app, "officer")
     case_id = make_case(graph_app, officer).id
