@@ -86,9 +86,7 @@ def _kill_neo4j() -> None:
         time.sleep(0.1)
 
 
-def test_neo4j_killed_during_writes_loses_nothing_and_graph_check_is_clean(
-    graph_app, database_url
-):
+def test_neo4j_killed_during_writes_loses_nothing_and_graph_check_is_clean(graph_app, database_url):
     from caseflow.entities import services as entities
 
     if database_url.startswith("sqlite") and PG_URL:
