@@ -190,3 +190,22 @@ def test_an_offence_penalty_must_read_as_a_penalty(auth, client, db, liaison, ca
     assert offence.by_information_system == "yes"
     actions = db.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions.count("request.offence_add") == 1
+
+
+def test_the_proposal_explains_itself_to_the_officer_only(auth, client, liaison, case_id):
+    auth.login(liaison)
+    request_id = draft(
+        client,
+        case_id,
+        requested_state="TH",
+        measure="obtain",
+        data_categories=["subscriber"],
+        transnational="unknown",
+        child_exploitation="yes",
+    )
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    why = page[page.find('id="basis-why"') :][:6000]
+    assert "never printed in the request" in why
+    assert "Not used: " in why and "because" in why  # why not the preferred routes
+    assert 'class="open-question"' in why  # what an answer would open
+    assert 'class="unconfirmed"' in why and "Unconfirmed directory entry:" in why

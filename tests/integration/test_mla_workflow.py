@@ -303,3 +303,61 @@ def test_removing_an_offence_while_drafting_is_audited_and_reopens_the_checklist
     assert "request.offence_remove" in actions
     with pytest.raises(ValidationError, match="Offences"):
         services.submit_request(session, me, req.id, now=clock())
+
+
+# How to take each required item of UNTOC Art. 18(15) out of a complete request.
+UNTOC_REMOVALS = {
+    "requesting_authority": {"requesting_authority": ""},
+    "contact_point": {"contact_phone": "call me"},
+    "central_authority": {"central_authority": ""},
+    "conducting_authority": {"conducting_authority": ""},
+    "summary_of_facts": {"summary_of_facts": ""},
+    "measure": {"measure": "unknown"},
+    "data_categories": {"data_categories": []},
+    "holder_name": {"holder_name": ""},
+    "time_range": {"time_from": None},
+    "formalities": {"formalities": ""},
+    "persons_concerned": {"persons_concerned": ""},
+    "necessity": {"necessity": ""},
+    "use_limits": {"use_limits": ""},
+    "confidentiality": {"confidentiality": ""},
+    "earlier_requests": {"earlier_requests": ""},
+    "language": {"language": "xx-not-a-language"},
+}
+
+
+def test_submission_is_refused_naming_each_untoc_item_removed_in_turn(session, clock, liaison):
+    case = make_case(session, liaison, now=clock())
+    req = make_request(session, liaison, case.id, now=clock())
+    me = actor_of(session, liaison)
+    services.update_request(session, me, req.id, now=clock())  # proposal refreshed on save
+    session.commit()
+    items = {i.key: i for i in services.checklist(req)}
+    assert req.legal_basis == "UNTOC-18" and all(i.ok for i in items.values())
+    for key, change in UNTOC_REMOVALS.items():
+        services.update_request(session, me, req.id, now=clock(), **change)
+        with pytest.raises(ValidationError) as err:
+            services.submit_request(session, me, req.id, now=clock())
+        item = items[key]
+        named = f"{item.label} ({item.reference})" if item.reference else item.label
+        assert f"{named}: " in err.value.message, key
+        uow.rollback(session)
+    for remove, key in (
+        (
+            lambda: services.remove_offence(session, me, req.id, req.offences[0].id, now=clock()),
+            "offences",
+        ),
+        (
+            lambda: services.remove_identifier(
+                session, me, req.id, req.identifiers[0].id, now=clock()
+            ),
+            "identifiers",
+        ),
+    ):
+        remove()
+        with pytest.raises(ValidationError) as err:
+            services.submit_request(session, me, req.id, now=clock())
+        assert items[key].label in err.value.message, key
+        uow.rollback(session)
+    services.submit_request(session, me, req.id, now=clock())
+    assert req.status == "submitted"
