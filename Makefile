@@ -44,12 +44,16 @@ lock-upgrade:
 ## On PostgreSQL set CASEFLOW_DATABASE_URL to the runtime role and
 ## CASEFLOW_MIGRATION_DATABASE_URL to the owner role: `db upgrade` migrates as the owner and
 ## grants the runtime role what it may do (docs/security.md, "Database roles").
+## The app connects to the Neo4j this target started (NEO4J_BOLT_PORT, default 7687) unless
+## CASEFLOW_NEO4J_URI names another server.
 run: venv
 	$(NEO4J) start
 	$(VENV)/bin/caseflow db upgrade
 	$(VENV)/bin/caseflow demo load --if-empty
 	@echo "CaseFlow on http://127.0.0.1:$(PORT)/ (log in with a demo account above; Ctrl-C stops)"
-	CASEFLOW_NEO4J_PASSWORD="$$($(NEO4J) password)" $(VENV)/bin/caseflow run --host 127.0.0.1 --port $(PORT)
+	CASEFLOW_NEO4J_URI="$${CASEFLOW_NEO4J_URI:-bolt://127.0.0.1:$$($(NEO4J) port)}" \
+	CASEFLOW_NEO4J_PASSWORD="$$($(NEO4J) password)" \
+	$(VENV)/bin/caseflow run --host 127.0.0.1 --port $(PORT)
 
 ## The whole suite; it starts its own Neo4j. PostgreSQL tests run when
 ## CASEFLOW_TEST_DATABASE_URL is set (see .ci/run).

@@ -101,7 +101,8 @@ def load(session: Session, app: Flask, *, if_empty: bool, echo: Callable[[str], 
     lines = [
         "=" * 72,
         "DEMO ACCOUNTS - fictional, for trying CaseFlow locally. NEVER use in production.",
-        "Add each TOTP secret to an authenticator app (or scan the QR code below).",
+        "Add each TOTP secret to an authenticator app (or compute a code with",
+        "`oathtool --totp -b SECRET`).",
         "=" * 72,
     ]
     qrs = []
@@ -145,6 +146,7 @@ def load(session: Session, app: Flask, *, if_empty: bool, echo: Callable[[str], 
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
     echo(text)
+    echo("QR codes of the TOTP secrets above (shown now only; scan one per account):")
     for username, uri in qrs:
         echo(f"QR code for {username}:")
         segno.make(uri, error="l").terminal(compact=True)

@@ -97,6 +97,19 @@ def init_app(app: Any) -> None:
         else:
             projector.poke()
 
+    if mode == "thread":
+        started = threading.Event()
+
+        @app.before_request
+        def _start_projector() -> None:
+            # The first request a process serves starts the drainer, which drains what waits
+            # in the outbox now and then every few seconds: a restart with Neo4j back (or at
+            # a new address) catches up without anyone writing. Not at import or in CLI
+            # commands, which create the app before the tables may exist.
+            if not started.is_set():
+                started.set()
+                projector.poke()
+
     @event.listens_for(factory, "after_rollback")
     def _after_rollback(session: Session) -> None:
         session.info.pop("graph_dirty", None)

@@ -59,6 +59,7 @@ def test_demo_load_opens_a_case_per_officer_once_and_prints_the_reference(runner
     mine, theirs = case_owned_by(db, "officer.demo"), case_owned_by(db, "officer2.demo")
     assert mine.reference.endswith("-0001") and theirs.reference.endswith("-0002")
     assert f"Demo case {mine.reference}" in result.output
+    assert "QR code for officer.demo:" in result.output
     members = {m.user.username: m.role for m in mine.members}
     assert members == {"officer.demo": "owner", "liaison.demo": "liaison"}
     kinds = set(
@@ -75,6 +76,8 @@ def test_demo_load_opens_a_case_per_officer_once_and_prints_the_reference(runner
     again = runner.invoke(args=["demo", "load", "--if-empty"])
     assert again.exit_code == 0, again.output
     assert "DEMO ACCOUNTS" in again.output and f"Demo case {mine.reference}" in again.output
+    # The second run prints the stored secrets, not QR codes: it must not promise any.
+    assert "QR code" not in again.output
     assert db.scalar(sa.select(sa.func.count(Case.id))) == 2  # nothing loaded twice
     db.rollback()
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 
@@ -202,3 +204,51 @@ def test_an_entity_page_links_to_its_neighbourhood_and_the_case_graph_lists_ad_c
     assert around.status_code == 200
     assert "around one identifier" in around.get_data(as_text=True)
     assert f'data-focus="e{phone}"' in around.get_data(as_text=True)
+
+
+def test_a_serving_app_drains_what_waited_in_the_outbox_without_a_new_write(
+    database_url, tmp_path, clock, graph_app, graph_store
+):
+    """Changes made while the app did not project (sync off, as when Neo4j was at another
+    address) reach Neo4j once a process serves its first request, with no further write."""
+    settings = {key: graph_app.config[key] for key in _SETTINGS}
+
+    def app_with(mode: str):
+        instance = str(tmp_path / "instance")
+        return create_app(
+            {**settings, "INSTANCE_PATH": instance, "CLOCK": clock, "GRAPH_SYNC": mode}
+        )
+
+    quiet = app_with("off")
+    officer = make_user(quiet, "officer")
+    case_id = make_case(quiet, officer).id
+    with quiet.extensions["caseflow.sessionmaker"]() as session:
+        assert backlog(session) > 0
+    quiet.extensions["caseflow.engine"].dispose()
+    assert case_id not in graph_store.inventory().case_ids
+
+    app = app_with("thread")
+    try:
+        assert app.test_client().get("/login").status_code == 200
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and case_id not in graph_store.inventory().case_ids:
+            time.sleep(0.2)
+        assert case_id in graph_store.inventory().case_ids
+        with app.extensions["caseflow.sessionmaker"]() as session:
+            assert backlog(session) == 0
+    finally:
+        app.extensions["caseflow.projector"].stop()
+        app.extensions["caseflow.graph"].close()
+        app.extensions["caseflow.engine"].dispose()
+
+
+_SETTINGS = (
+    "TESTING",
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "TOTP_KEY",
+    "PASSWORD_HASH_PROFILE",
+    "NEO4J_URI",
+    "NEO4J_USER",
+    "NEO4J_PASSWORD",
+)
