@@ -166,7 +166,9 @@ def _flash_errors(form) -> None:
 
 
 def _attempt(request_id: int, form, action, success: str, anchor: str = ""):
-    """Run a button/short-form workflow step; domain errors come back as flash messages."""
+    """Run a button/short-form workflow step; domain errors come back as flash messages.
+    Access is checked first: an outsider is refused whatever the form holds."""
+    services.check_request_access(db_session(), current_actor(), request_id)
     if not form.validate_on_submit():
         _flash_errors(form)
         return _back(request_id, anchor)
@@ -413,6 +415,9 @@ def approve(request_id: int):
 @bp.route("/requests/<int:request_id>/export", methods=["POST"])
 @requires("request.prepare")
 def export(request_id: int):
+    # An outsider is refused (404) before the form is read, in a read that ends here.
+    with transactions().read() as session:
+        services.check_request_access(session, current_actor(), request_id)
     form = forms.ExportForm()
     if not form.validate_on_submit():
         _flash_errors(form)

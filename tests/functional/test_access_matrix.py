@@ -162,3 +162,109 @@ def test_pages_offer_a_role_exactly_the_links_the_policy_lets_it_follow(app, aut
         granted = policy.has_permission(Actor(1, "x", role), permission)
         assert (href in parser.hrefs) is granted, f"{role}: link to {href}"
         assert (client.get(href).status_code == 200) is granted, f"{role}: GET {href}"
+
+
+# --- Every rule with an object id: case content reached through another object ----------------
+
+# URL arguments that name a case, or an object of a case (an evidence item, an MLA request and
+# its parts). A rule with any of them is in a matrix: `case_id` rules in the one above (web) or
+# tests/api/test_access_matrix.py (API), the others in the one below.
+CASE_OBJECT_ARGS = {"item_id", "request_id", "annex_id", "identifier_id", "offence_id"}
+# Rules with an object id that shows no case content, and why. A new one must be added here
+# deliberately, or the test below fails.
+NOT_CASE_CONTENT = {
+    "static": "public: the app's own CSS, JavaScript and fonts",
+    "api_tokens.revoke": "own account: a user revokes only their own tokens",
+    "admin.deactivate": "account management: admins only, no case content",
+    "admin.reset_2fa": "account management: admins only, no case content",
+    "admin.unlock": "account management: admins only, no case content",
+}
+
+
+def _case_object_ids(app, owner) -> dict[str, int]:
+    """An evidence item and an MLA request with an annex, an identifier and an offence, in a
+    case owned by `owner`; ids by URL argument name."""
+    from caseflow.mla import services as mla
+    from caseflow.mla.models import MlaOffence
+    from tests.factories import actor_of, arrange, make_evidence_item, make_request
+
+    liaison = make_user(app, "liaison")
+    case_id = make_case(app, owner, title="Foreign", members=[(liaison, "liaison")]).id
+    item_id = make_evidence_item(app, owner, case_id).id
+    request_id = make_request(app, liaison, case_id).id
+    phone = arrange(
+        app,
+        lambda s, now: (
+            entity_services.add_entity(
+                s, actor_of(s, owner), case_id, "phone", "+447700900124", now=now
+            ).entity.id
+        ),
+    )
+
+    def parts(session, now):
+        me = actor_of(session, liaison)
+        annex = mla.add_annex(session, me, request_id, item_id, now=now)
+        identifier = mla.add_identifier(
+            session, me, request_id, phone, relevance="Number in the ads", now=now
+        )
+        offence = session.scalar(
+            sa.select(MlaOffence.id).where(MlaOffence.request_id == request_id)
+        )
+        return {"annex_id": annex.id, "identifier_id": identifier.id, "offence_id": offence}
+
+    return {"case_id": case_id, "item_id": item_id, "request_id": request_id, **arrange(app, parts)}
+
+
+def object_scoped_rules(app):
+    return [
+        r
+        for r in app.url_map.iter_rules()
+        if "case_id" not in r.arguments and r.arguments & CASE_OBJECT_ARGS
+    ]
+
+
+def test_every_rule_with_an_object_id_is_in_a_matrix_or_listed_as_not_case_content(app):
+    """A new route cannot escape: an id argument nobody classified fails here."""
+    unclassified = []
+    for rule in app.url_map.iter_rules():
+        if not rule.arguments:
+            continue
+        if "case_id" in rule.arguments or rule.arguments & CASE_OBJECT_ARGS:
+            continue  # generated matrices
+        if rule.endpoint not in NOT_CASE_CONTENT:
+            unclassified.append(f"{rule.rule} ({rule.endpoint}): {sorted(rule.arguments)}")
+    assert not unclassified, (
+        "rules with an object id neither in an access matrix nor listed in NOT_CASE_CONTENT; "
+        "add their id to CASE_OBJECT_ARGS (and _case_object_ids) or list them: "
+        + "; ".join(unclassified)
+    )
+    assert len(object_scoped_rules(app)) >= 21  # the review counted 21 such routes
+    stale = set(NOT_CASE_CONTENT) - {r.endpoint for r in app.url_map.iter_rules()}
+    assert not stale, f"NOT_CASE_CONTENT names endpoints that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("role", ["officer", "liaison", "supervisor", "admin"])
+def test_every_rule_reaching_a_case_object_refuses_a_non_member(app, auth, client, role):
+    """Evidence items and MLA requests (and their parts) of a case I am not a member of: 403
+    or 404 for every method, never the case's content; a supervisor without a purpose is sent
+    to the purpose page or refused."""
+    ids = _case_object_ids(app, make_user(app, "officer"))
+    auth.login(make_user(app, role))
+    token = _token(client)
+    checked = 0
+    for rule in object_scoped_rules(app):
+        missing = set(rule.arguments) - set(ids)
+        assert not missing, f"give a realistic id for {missing} in {rule.rule}"
+        path = rule.build({k: ids[k] for k in rule.arguments})[1]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            data = {"csrf_token": token} if method == "POST" else None
+            response = client.open(path, method=method, data=data)
+            where = f"{role} {method} {rule.rule} -> {response.status_code}"
+            if role == "supervisor" and response.status_code == 302:
+                assert "/purpose" in response.headers["Location"], where
+            else:
+                assert response.status_code in (403, 404), where
+            body = response.get_data()
+            assert b"Foreign" not in body and b"Ad page capture" not in body, where
+            checked += 1
+    assert checked >= 21

@@ -17,6 +17,7 @@ from caseflow.mla.services.common import RUNNING as RUNNING
 from caseflow.mla.services.common import TEXT_FIELDS as TEXT_FIELDS
 from caseflow.mla.services.common import TRANSITIONS as TRANSITIONS
 from caseflow.mla.services.common import case_id_of_request as case_id_of_request
+from caseflow.mla.services.common import check_request_access as check_request_access
 from caseflow.mla.services.common import reference as reference
 from caseflow.mla.services.drafting import basis_facts as basis_facts
 from caseflow.mla.services.drafting import bilateral_treaty as bilateral_treaty

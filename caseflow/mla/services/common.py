@@ -160,6 +160,14 @@ def _load(session: Session, actor: Actor, request_id: int, *, write: bool = Fals
     return req
 
 
+def check_request_access(
+    session: Session, actor: Actor, request_id: int, *, write: bool = False
+) -> None:
+    """Raise as the request's services would (404 for an outsider) before a form is even
+    read: a refusal never depends on what the form holds."""
+    _load(session, actor, request_id, write=write)
+
+
 def _prepare(session: Session, actor: Actor, request_id: int) -> MlaRequest:
     policy.require_permission(actor, "request.prepare")
     return _load(session, actor, request_id, write=True)
