@@ -166,8 +166,19 @@ def get_user_by_username(session: Session, actor: Actor, username: str) -> User:
 
 
 def list_users(session: Session, actor: Actor) -> list[User]:
+    """Every account (names, roles, organisations, lock and login state): audited
+    "account.list" (consultation) with the count."""
     policy.require_permission(actor, "accounts.manage")
-    return list(session.scalars(sa.select(User).order_by(User.username)))
+    users = list(session.scalars(sa.select(User).order_by(User.username)))
+    record_event(
+        session,
+        actor,
+        "account.list",
+        category="consultation",
+        object_type="user",
+        details={"accounts": len(users)},
+    )
+    return users
 
 
 def _revoke_all_sessions(session: Session, user: User, now: datetime, reason: str) -> int:

@@ -252,6 +252,14 @@ def view_case(session: Session, actor: Actor, case_id: int) -> Case:
     return case
 
 
+def view_case_form(session: Session, actor: Actor, case_id: int) -> Case:
+    """The case as its edit form shows it (title, summary, status, priority): write access
+    checked, the reading audited "case.edit_form" (consultation)."""
+    case = case_for(session, actor, case_id, write=True)
+    _audit(session, actor, "case.edit_form", "consultation", case)
+    return case
+
+
 def state_purpose(session: Session, actor: Actor, case_id: int, purpose: str) -> str:
     """A supervisor states why they open a case they are not a member of; audited."""
     case = session.get(Case, case_id)

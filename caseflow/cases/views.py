@@ -135,6 +135,7 @@ def edit(case_id: int):
         else:
             flash("Case updated.", "info")
             return redirect(url_for("cases.detail", case_id=case_id))
+    case = services.view_case_form(db_session(), actor, case_id)  # shown: audited
     status = 400 if form.errors else 200
     return render_template("cases/edit.html", form=form, case=case), status
 

@@ -286,3 +286,41 @@ def test_an_upload_shorter_than_its_content_length_is_a_clear_400_and_stores_not
         p.is_file() for p in store.blob_dir.rglob("*")
     )
     assert not any(store.tmp_dir.iterdir())
+
+
+# --- Finding 8: reading forms and lists is a consultation, audited -----------------------------
+
+
+def test_the_case_edit_form_the_link_form_and_the_user_list_are_audited_as_consultations(
+    app, auth, client, db, officer, admin
+):
+    from caseflow.audit.models import AuditEvent
+
+    case_id = make_case(app, officer).id
+    add_entity(app, officer, case_id, "phone", "+44 7700 900205")
+    add_entity(app, officer, case_id, "email", "listed@example.com")
+
+    def consultations(action):
+        found = [
+            (e.actor_id, e.case_id, e.details)
+            for e in db.scalars(
+                sa.select(AuditEvent).where(
+                    AuditEvent.action == action, AuditEvent.category == "consultation"
+                )
+            )
+        ]
+        db.rollback()  # values taken first: no read transaction stays open
+        return found
+
+    auth.login(officer)
+    assert client.get(f"/cases/{case_id}/edit").status_code == 200
+    [(actor_id, case, _)] = consultations("case.edit_form")
+    assert (actor_id, case) == (officer.id, case_id)
+    assert client.get(f"/cases/{case_id}/links/new").status_code == 200
+    assert consultations("link.form") == [(officer.id, case_id, {"identifiers": 2})]
+    auth.logout()
+
+    auth.login(admin)
+    assert client.get("/admin/users").status_code == 200
+    [(actor_id, _, details)] = consultations("account.list")
+    assert actor_id == admin.id and details["accounts"] >= 2
