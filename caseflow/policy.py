@@ -131,6 +131,15 @@ def may_see_victim_details(access: CaseAccess) -> bool:
     return access is CaseAccess.READ_WRITE
 
 
+def may_open_evidence_file(access: CaseAccess) -> bool:
+    """Opening or downloading an evidence file (possibly abuse material) is for the case's
+    members. A supervisor reading with a purpose sees an item's metadata and custody only: to
+    see the file they ask the case owner, whose grant is adding them as a member (audited
+    "member.add"); the file's opening then asks them for its own purpose, recorded in the
+    custody ledger. See docs/access.md."""
+    return access is CaseAccess.READ_WRITE
+
+
 def graph_node_masked(victim_in: Iterable[CaseAccess]) -> bool:
     """Whether an entity shown outside one case's own pages (the link graph: nodes, paths,
     clusters) must be masked. `victim_in` holds the actor's access to each visible case that

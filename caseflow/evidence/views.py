@@ -25,6 +25,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.datastructures import MultiDict
 from wtforms import ValidationError as WTFValidationError
 
+from caseflow import policy
 from caseflow.auth.forms import ConfirmForm
 from caseflow.cases import services as case_services
 from caseflow.errors import StorageUnavailable, ValidationError
@@ -191,6 +192,10 @@ def item(item_id: int):
         item=custody.item,
         case=custody.case,
         can_write=mine is not None,
+        # A supervisor reading with a purpose: details and custody, not the file.
+        can_open=policy.may_open_evidence_file(
+            policy.case_access(actor, custody.case.id, is_member=mine is not None)
+        ),
         event_form=event_form,
         serve_form=ServeForm(),
     )

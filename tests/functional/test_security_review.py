@@ -324,3 +324,47 @@ def test_the_case_edit_form_the_link_form_and_the_user_list_are_audited_as_consu
     assert client.get("/admin/users").status_code == 200
     [(actor_id, _, details)] = consultations("account.list")
     assert actor_id == admin.id and details["accounts"] >= 2
+
+
+# --- Finding 9: a supervisor reading with a purpose sees metadata and custody, not the file ----
+
+
+def test_a_supervisor_with_a_purpose_sees_an_items_custody_but_cannot_open_its_file(
+    app, auth, client, db, officer
+):
+    from caseflow.evidence.models import CustodyEvent
+    from tests.factories import EVIDENCE_BYTES, add_member
+
+    supervisor = make_user(app, "supervisor")
+    case_id = make_case(app, officer).id
+    item_id = make_evidence_item(app, officer, case_id).id
+    auth.login(supervisor)
+    path = f"/cases/{case_id}/purpose"
+    stated = client.post(
+        path, data={"purpose": "Quarterly custody review", "csrf_token": csrf_token(client, path)}
+    )
+    assert stated.status_code == 302
+    page = client.get(f"/evidence/{item_id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Custody timeline" in text and "members of the case only" in text
+    assert f"/evidence/{item_id}/download" not in text
+    token = csrf_token(client, f"/evidence/{item_id}")
+    for how in ("open", "download"):
+        response = client.post(
+            f"/evidence/{item_id}/{how}",
+            data={"purpose": "Check the capture matches the report", "csrf_token": token},
+        )
+        assert response.status_code == 403, how
+        assert EVIDENCE_BYTES not in response.get_data()
+    accessed = db.scalars(sa.select(CustodyEvent).where(CustodyEvent.action == "accessed")).all()
+    assert accessed == []
+    db.rollback()
+
+    # The case owner's grant: membership. Then the file opens, with its own recorded purpose.
+    add_member(app, officer, case_id, supervisor)
+    response = client.post(
+        f"/evidence/{item_id}/download",
+        data={"purpose": "Check the capture matches the report", "csrf_token": token},
+    )
+    assert response.status_code == 200 and response.get_data() == EVIDENCE_BYTES

@@ -9,10 +9,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from caseflow import uow
+from caseflow import policy, uow
 from caseflow.actor import Actor
-from caseflow.cases.services import case_for
-from caseflow.errors import NotFoundError, ValidationError
+from caseflow.cases.services import case_access, case_for
+from caseflow.errors import NotFoundError, PermissionDenied, ValidationError
 from caseflow.evidence.blobstore import BlobNotFound, BlobStore
 from caseflow.evidence.models import (
     EvidenceItem,
@@ -52,6 +52,13 @@ def _serve(
 ) -> ServedFile:
     with tx.read() as session:
         item = _item_in_case(session, actor, item_id, write=False)
+        _, access = case_access(session, actor, item.case_id)
+        if not policy.may_open_evidence_file(access):
+            raise PermissionDenied(
+                "Evidence files are opened by members of the case only; reading with a "
+                "purpose shows an item's details and custody. Ask the case owner to add you "
+                "as a member if you need the file."
+            )
         if item.kind != "file" or not item.sha256:
             raise NotFoundError("This evidence item has no file held by CaseFlow.")
         disposed = any(e.action == "disposed" for e in _events(session, item.id))
