@@ -661,6 +661,7 @@ def entities_import(case_ref: str, csv_file: str, skip_bad: bool) -> None:
             now=_now(),
             progress=progress,
             source_name=Path(csv_file).name,
+            max_rows=None,  # the command line is the way for large files
         )
     for error in report.errors:
         click.echo(f"line {error.line}: {error.message}", err=True)

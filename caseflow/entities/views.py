@@ -316,13 +316,16 @@ def create_ad(case_id: int):
 @bp.route("/entities/import", methods=["GET", "POST"])
 @requires("case.work")
 def import_csv(case_id: int):
-    """CSV import, processed within the request; the result page lists every bad row."""
+    """CSV import, processed within the request up to the web cap (larger files: the CLI);
+    the result page lists every bad row."""
     case = _writable(case_id)
     form = ImportForm()
     report = None
     if form.validate_on_submit():
         try:
-            rows = read_csv(form.file.data.read())
+            data = form.file.data.read(services.MAX_WEB_IMPORT_BYTES + 1)
+            services.check_web_import_size(size=len(data))
+            rows = read_csv(data)
             report = services.import_csv(
                 db_session(),
                 current_actor(),

@@ -368,3 +368,48 @@ def test_a_supervisor_with_a_purpose_sees_an_items_custody_but_cannot_open_its_f
         data={"purpose": "Check the capture matches the report", "csrf_token": token},
     )
     assert response.status_code == 200 and response.get_data() == EVIDENCE_BYTES
+
+
+# --- Finding 4: large imports are refused on the web above a documented cap; the CLI takes them --
+
+
+def test_a_web_import_above_the_row_cap_is_refused_and_the_cli_imports_it_all(
+    app, auth, client, db, officer, runner, monkeypatch
+):
+    import io
+
+    from caseflow.cases.models import Case
+    from caseflow.entities.models import CaseEntity
+    from caseflow.entities.services import MAX_WEB_IMPORT_ROWS, csv_import
+
+    assert MAX_WEB_IMPORT_ROWS == 5_000  # the documented cap (docs/security.md)
+    # A lower cap keeps the CLI half quick on a busy machine; the rule is the same.
+    monkeypatch.setattr(csv_import, "MAX_WEB_IMPORT_ROWS", 40)
+    case_id = make_case(app, officer).id
+    rows = 41
+    data = "kind,value\n" + "".join(f"email,user{n}@example.com\n" for n in range(rows))
+    auth.login(officer)
+    path = f"/cases/{case_id}/entities/import"
+    response = client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(client, path),
+            "file": (io.BytesIO(data.encode()), "big.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert f"File: {rows:,} rows; the web import takes at most 40" in text
+    assert "caseflow entities import" in text
+    assert db.scalar(sa.select(sa.func.count()).select_from(CaseEntity)) == 0
+    reference = db.get(Case, case_id).reference
+    db.rollback()
+
+    csv_file = app.config["DATA_DIR"] + "/big.csv"
+    with open(csv_file, "w", encoding="utf-8") as handle:
+        handle.write(data)
+    result = runner.invoke(args=["entities", "import", reference, csv_file])
+    assert result.exit_code == 0, result.output
+    assert db.scalar(sa.select(sa.func.count()).select_from(CaseEntity)) == rows
+    db.rollback()

@@ -23,6 +23,9 @@ from caseflow.entities.services.case_entities import view_entity as view_entity
 from caseflow.entities.services.common import entity_graph_payload as entity_graph_payload
 from caseflow.entities.services.common import link_graph_payload as link_graph_payload
 from caseflow.entities.services.common import normalize_input as normalize_input
+from caseflow.entities.services.csv_import import MAX_WEB_IMPORT_BYTES as MAX_WEB_IMPORT_BYTES
+from caseflow.entities.services.csv_import import MAX_WEB_IMPORT_ROWS as MAX_WEB_IMPORT_ROWS
+from caseflow.entities.services.csv_import import check_web_import_size as check_web_import_size
 from caseflow.entities.services.csv_import import import_csv as import_csv
 from caseflow.entities.services.hits import cross_case_hits as cross_case_hits
 from caseflow.entities.services.links import LinkPage as LinkPage
