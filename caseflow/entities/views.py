@@ -174,7 +174,8 @@ def _choice(row: services.EntityRow) -> SelectChoice:
 def new_link(case_id: int):
     case = _writable(case_id)
     actor = current_actor()
-    choices = [_choice(r) for r in services.case_entity_choices(db_session(), actor, case_id)]
+    rows = services.case_entity_choices(db_session(), actor, case_id, shown=request.method == "GET")
+    choices = [_choice(r) for r in rows]
     form = LinkForm()
     form.source_id.choices = choices
     form.target_id.choices = choices

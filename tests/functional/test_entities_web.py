@@ -135,7 +135,7 @@ def test_links_are_recorded_with_provenance_and_retracted_on_their_page(
         .order_by(AuditEvent.seq)
     ).all()
     db.rollback()
-    assert views == ["link.create", "link.view", "link.retract", "link.view"]
+    assert views == ["link.form", "link.create", "link.view", "link.retract", "link.view"]
 
 
 def test_csv_upload_lists_bad_rows_and_imports_nothing_until_clean(app, auth, client, db, officer):

@@ -231,9 +231,12 @@ def remove_entity(
     )
 
 
-def case_entity_choices(session: Session, actor: Actor, case_id: int) -> list[EntityRow]:
+def case_entity_choices(
+    session: Session, actor: Actor, case_id: int, *, shown: bool = True
+) -> list[EntityRow]:
     """Every active entity of a case (for the link form), by kind and label. The form lists
-    every identifier of the case: audited "link.form" (consultation) with their count."""
+    every identifier of the case: audited "link.form" (consultation) with their count when
+    `shown` (a POST that only checks its choices passes False)."""
     case, access = case_access(session, actor, case_id)
     see = policy.may_see_victim_details(access)
     rows = session.execute(
@@ -242,14 +245,15 @@ def case_entity_choices(session: Session, actor: Actor, case_id: int) -> list[En
         .where(CaseEntity.case_id == case.id, CaseEntity.removed_at.is_(None))
         .order_by(Entity.kind, Entity.label)
     ).all()
-    _audit(
-        session,
-        actor,
-        "link.form",
-        "consultation",
-        case,
-        object_type="case",
-        object_id=case.id,
-        details={"identifiers": len(rows)},
-    )
+    if shown:
+        _audit(
+            session,
+            actor,
+            "link.form",
+            "consultation",
+            case,
+            object_type="case",
+            object_id=case.id,
+            details={"identifiers": len(rows)},
+        )
     return [_row(ce, e, see_victims=see) for ce, e in rows]
