@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from flask import Flask
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import IntegerConverter
 
 from caseflow import uow
@@ -126,6 +127,26 @@ def _init_packet_signing(app: Flask, instance_path: Path) -> None:
     )
 
 
+def install_ledger_heads(app: Flask, factory: sessionmaker[Session]) -> None:
+    """Every write transaction of `factory`'s sessions that appends to a ledger signs its
+    head with the app's key and logs it beside the data (docs/ledger.md, "No unsigned tail")."""
+    from caseflow import ledger
+
+    timestamper = None
+    if app.config.get("TSA_URL"):
+        from caseflow.evidence.timestamp import TimestampAuthority
+
+        timestamper = TimestampAuthority(app.config["TSA_URL"])
+    ledger.install_auto_heads(
+        factory,
+        app.extensions["caseflow.ledger_signer"],
+        Path(app.config["DATA_DIR"]) / ledger.HEAD_LOG_FILE,
+        app.config["CLOCK"],
+        timestamper=timestamper,
+        tsa_interval=float(app.config.get("LEDGER_TSA_INTERVAL_SECONDS", 300)),
+    )
+
+
 def _init_evidence(app: Flask, instance_path: Path) -> None:
     """The evidence store (stale upload temp files removed) and the ledgers' signing key."""
     from caseflow import ledger
@@ -141,3 +162,4 @@ def _init_evidence(app: Flask, instance_path: Path) -> None:
     app.extensions["caseflow.ledger_signer"] = ledger.load_or_create_signer(
         instance_path, origin, origin
     )
+    install_ledger_heads(app, app.extensions["caseflow.sessionmaker"])

@@ -230,6 +230,10 @@ def audit_verify() -> None:
             f"audit log BROKEN at record seq {report.first_bad_seq}: {report.reason}", err=True
         )
         sys.exit(1)
+    if report.entries == 0:
+        # Every installation audits its own setup: an empty audit log was emptied.
+        click.echo("audit log BROKEN: the audit log is empty (no records)", err=True)
+        sys.exit(1)
     if not heads.ok:
         click.echo(f"audit log tree heads BROKEN: {heads.problems[0]}", err=True)
         sys.exit(1)
@@ -237,6 +241,8 @@ def audit_verify() -> None:
         f"audit log OK: {report.entries} records, chain intact, {heads.heads} signed tree "
         f"heads verified, root {heads.root}."
     )
+    for step in report.clock_steps:
+        click.echo(f"note: {step}")
 
 
 # --- custody ---------------------------------------------------------------------------------
@@ -312,8 +318,11 @@ def custody_verify(case_ref: str | None) -> None:
     click.echo(
         f"custody OK ({scope}): {report.chain.entries} ledger entries, chain intact; "
         f"{report.heads.heads} signed tree heads verified, root {report.heads.root}; "
-        f"{report.blobs_checked} blobs re-hashed."
+        f"{report.blobs_checked} blobs re-hashed; {report.openings.checked} personal values "
+        f"checked, {len(report.openings.erased)} personal values erased."
     )
+    for step in report.chain.clock_steps:
+        click.echo(f"note: {step}")
 
 
 def _report_orphans(session: Any) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from caseflow import create_app
+from caseflow import create_app, install_ledger_heads
 from caseflow.db import make_engine, make_sessionmaker
 from tests.dbs import BACKENDS, PG_URL, PostgresTemplates, SqliteTemplates
 from tests.factories import make_user
@@ -76,7 +76,9 @@ def db(app):
     SQLite transactions are deferred, so a test that reads does not block the app's writes.
     """
     engine = make_engine(app.config["DATABASE_URL"], sqlite_immediate=False)
-    session = make_sessionmaker(engine)()
+    factory = make_sessionmaker(engine)
+    install_ledger_heads(app, factory)  # its ledger writes are signed as the app's are
+    session = factory()
     yield session
     session.close()
     engine.dispose()

@@ -29,6 +29,7 @@ class AuditEvent(LedgerMixin, Base):
     __tablename__ = "audit_events"
 
     LEDGER_NAME = "audit"
+    TIME_FIELD = "occurred_at"
     LEDGER_FIELDS = (
         "occurred_at",
         "action",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -133,6 +134,7 @@ def _append_event(
         observed_sha256=fields.pop("observed_sha256", None) or None,
         notes=fields.pop("notes", "") or "",
         corrects_event_id=fields.pop("corrects_event_id", None) or None,
+        item_facts=fields.pop("item_facts", None),
     )
     if fields:
         raise TypeError(f"unknown custody fields: {sorted(fields)}")
@@ -151,6 +153,33 @@ def _item_in_case(session: Session, actor: Actor, item_id: int, write: bool) -> 
         raise NotFoundError("No such evidence item, or you cannot see it.")
     case_for(session, actor, item.case_id, write=write)
     return item
+
+
+@dataclass(frozen=True)
+class ItemHistory:
+    """What validating a new custody event needs of an item's history: whether it was
+    disposed of, and which of the event ids it may correct exist (only the one asked for)."""
+
+    disposed: bool
+    event_ids: frozenset[str]
+
+
+def _history(session: Session, item_id: int, corrects_event_id: str | None = None) -> ItemHistory:
+    """Two index lookups, whatever the length of the item's history (never a read of it all)."""
+    disposed = session.scalar(
+        sa.select(CustodyEvent.id)
+        .where(CustodyEvent.item_id == item_id, CustodyEvent.action == "disposed")
+        .limit(1)
+    )
+    ids: frozenset[str] = frozenset()
+    if corrects_event_id:
+        found = session.scalar(
+            sa.select(CustodyEvent.event_id).where(
+                CustodyEvent.event_id == corrects_event_id, CustodyEvent.item_id == item_id
+            )
+        )
+        ids = frozenset({found}) if found else frozenset()
+    return ItemHistory(disposed=disposed is not None, event_ids=ids)
 
 
 def _events(session: Session, item_id: int) -> list[CustodyEvent]:

@@ -3,13 +3,13 @@ Nothing is ever edited: a correction is a new event. Must not import flask."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from caseflow import ledger
 from caseflow.actor import Actor
 from caseflow.cases.models import Case
 from caseflow.cases.services import case_for
@@ -21,10 +21,12 @@ from caseflow.evidence.models import (
     IntegrityAlarm,
 )
 from caseflow.evidence.services.common import (
+    ItemHistory,
     _append_event,
     _audit,
     _events,
     _hex,
+    _history,
     _item_in_case,
     _not_future,
     _raise_alarm,
@@ -42,7 +44,7 @@ def validate_custody_event(
     from_custodian: str = "",
     to_custodian: str = "",
     seal_ids: str = "",
-    earlier: Sequence[CustodyEvent] = (),
+    history: ItemHistory | None = None,
     corrects_event_id: str | None = None,
 ) -> datetime:
     """The rules every custody event obeys; returns the UTC time. Raises ValidationError:
@@ -59,13 +61,14 @@ def validate_custody_event(
             raise ValidationError("Received by: a transfer names both parties.", field="to")
     if action in SEAL_ACTIONS and not seal_ids.strip():
         raise ValidationError("Seal number: a seal event names the seal.", field="seal_ids")
+    history = history or ItemHistory(disposed=False, event_ids=frozenset())
     if corrects_event_id:
-        if corrects_event_id not in {e.event_id for e in earlier}:
+        if corrects_event_id not in history.event_ids:
             raise ValidationError(
                 "Corrects: the event corrected must be an earlier event of this item.",
                 field="corrects_event_id",
             )
-    elif any(e.action == "disposed" for e in earlier):
+    elif history.disposed:
         raise ValidationError(
             "Action: the item was disposed of; only corrections may follow.", field="action"
         )
@@ -119,7 +122,7 @@ def record_custody_event(
         from_custodian=texts["from_custodian"],
         to_custodian=texts["to_custodian"],
         seal_ids=texts["seal_ids"],
-        earlier=_events(session, item.id),
+        history=_history(session, item.id, (corrects_event_id or "").strip() or None),
         corrects_event_id=(corrects_event_id or "").strip() or None,
     )
     observed = _hex(observed_sha256, "sha256")
@@ -181,7 +184,9 @@ def custody_for_item(session: Session, actor: Actor, item_id: int) -> ItemCustod
         .where(IntegrityAlarm.item_id == item.id)
         .order_by(IntegrityAlarm.id.desc())
     )
-    result = ItemCustody(item, case, tuple(_events(session, item.id)), tuple(alarms))
+    events = tuple(_events(session, item.id))
+    ledger.load_openings(session, (item, *events))
+    result = ItemCustody(item, case, events, tuple(alarms))
     _audit(session, actor, "evidence.view", "consultation", case.id, item)
     return result
 

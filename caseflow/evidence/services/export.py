@@ -22,7 +22,7 @@ from caseflow.evidence.models import (
 from caseflow.evidence.services.common import (
     _actor_record,
     _append_event,
-    _events,
+    _history,
     _item_in_case,
     _raise_alarm,
     _text,
@@ -73,7 +73,7 @@ def check_exportable(
     for item_id in item_ids:
         item = _item_in_case(session, actor, item_id, write=True)
         validate_custody_event(
-            action="exported", ts_utc=now, now=now, earlier=_events(session, item.id)
+            action="exported", ts_utc=now, now=now, history=_history(session, item.id)
         )
     return recipient
 

@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from caseflow import ledger
 from caseflow.actor import Actor
 from caseflow.audit.services import record_event
 from caseflow.cases.models import Case
@@ -102,6 +103,7 @@ def _create_item(
         **clean,
         **fields,
     )
+    ledger.seal_personal(session, item)
     session.add(item)
     session.flush()
     _append_event(
@@ -118,6 +120,7 @@ def _create_item(
         to_custodian=clean["acquired_by"],
         observed_sha256=item.sha256,
         notes=clean["acquisition_method"],
+        item_facts=item.facts(),
     )
     return item
 

@@ -21,7 +21,7 @@ from caseflow.evidence.services.common import (
     IntegrityFailure,
     _append_event,
     _audit,
-    _events,
+    _history,
     _item_in_case,
     _raise_alarm,
     _text,
@@ -61,7 +61,7 @@ def _serve(
             )
         if item.kind != "file" or not item.sha256:
             raise NotFoundError("This evidence item has no file held by CaseFlow.")
-        disposed = any(e.action == "disposed" for e in _events(session, item.id))
+        disposed = _history(session, item.id).disposed
         sha256, reference, case_id = item.sha256, item.reference, item.case_id
     # No transaction (SQLite: no lock at all) while a large file is re-hashed.
     intact = store.verify(sha256)

@@ -43,13 +43,20 @@ class CustodyReport:
     chain: ledger.ChainReport
     heads: ledger.HeadsReport
     link_problems: tuple[str, ...]
+    openings: ledger.OpeningsReport
     blob_problems: tuple[BlobProblem, ...]
     blobs_checked: int
     verified_at: datetime
 
     @property
     def ok(self) -> bool:
-        return self.chain.ok and self.heads.ok and not self.link_problems and not self.blob_problems
+        return (
+            self.chain.ok
+            and self.heads.ok
+            and not self.link_problems
+            and self.openings.ok
+            and not self.blob_problems
+        )
 
     @property
     def first_problem(self) -> str | None:
@@ -59,6 +66,8 @@ class CustodyReport:
             return self.heads.problems[0]
         if self.link_problems:
             return self.link_problems[0]
+        if self.openings.problems:
+            return self.openings.problems[0]
         if self.blob_problems:
             bad = self.blob_problems[0]
             return f"blob of {bad.reference} ({bad.sha256}): {bad.reason}"
@@ -107,7 +116,11 @@ def verify_custody(
         items = {item.id: item for item in session.scalars(items_stmt)}
         cases = {c.id: c.reference for c in session.execute(sa.select(Case.id, Case.reference))}
         link_problems = []
-        for event in session.scalars(events_stmt):
+        acquired: dict[int, CustodyEvent] = {}
+        events = list(session.scalars(events_stmt))
+        for event in events:
+            if event.action == "acquired" and event.corrects_event_id is None:
+                acquired.setdefault(event.item_id, event)
             item = items.get(event.item_id)
             if (
                 item is None
@@ -120,6 +133,15 @@ def verify_custody(
                     f"custody entry seq {event.seq}: does not match evidence item "
                     f"{event.exhibit_number} (item row or entry altered)"
                 )
+        for item in items.values():
+            link_problems.extend(_fact_problems(item, acquired.get(item.id)))
+        openings = ledger.check_openings(
+            session,
+            [
+                *((f"evidence item {i.reference}", i.commitments) for i in items.values()),
+                *((f"custody entry seq {e.seq}", e.commitments) for e in events),
+            ],
+        )
         files = [
             (i.id, i.case_id, i.reference, i.sha256)
             for i in items.values()
@@ -139,9 +161,16 @@ def verify_custody(
         kind = "blob-missing" if reason == "missing" else "blob-mismatch"
         alarms.append((item_case, item_id, kind, f"{reference}: {reason}"))
     report = CustodyReport(
-        case_id, chain, heads, tuple(link_problems), tuple(blob_problems), len(files), now
+        case_id,
+        chain,
+        heads,
+        tuple(link_problems),
+        openings,
+        tuple(blob_problems),
+        len(files),
+        now,
     )
-    if not (chain.ok and heads.ok and not link_problems):
+    if not (chain.ok and heads.ok and not link_problems and openings.ok):
         alarms.append((case_id, None, "ledger-break", report.first_problem or ""))
     session = tx.session
     for alarm_case, item_id, kind, detail in alarms:
@@ -156,10 +185,35 @@ def verify_custody(
         object_id=case_id,
         case_id=case_id,
         purpose=actor.purpose_for(case_id) if case_id else None,
-        details={"entries": chain.entries, "blobs": len(files), "ok": report.ok},
+        details={
+            "entries": chain.entries,
+            "blobs": len(files),
+            "erased": len(openings.erased),
+            "ok": report.ok,
+        },
         now=now,
     )
     return report
+
+
+def _fact_problems(item: EvidenceItem, event: CustodyEvent | None) -> list[str]:
+    """The item row against the facts its "acquired" custody record commits to, naming
+    each field that differs."""
+    if event is None:
+        return [f"evidence item {item.reference}: no acquired custody record commits to its facts"]
+    chained = event.item_facts
+    if not isinstance(chained, dict):
+        return [
+            f"evidence item {item.reference}: its acquired custody record (seq {event.seq}) "
+            "carries no item facts"
+        ]
+    facts = item.facts()
+    return [
+        f"evidence item {item.reference}: {name} differs from its acquired custody record "
+        f"(seq {event.seq}): item row {facts.get(name)!r}, chained {chained.get(name)!r}"
+        for name in sorted(set(facts) | set(chained))
+        if facts.get(name) != chained.get(name)
+    ]
 
 
 def _tree_or_none(session: Session) -> MerkleTree | None:
