@@ -1,4 +1,4 @@
-"""Migration 0008 turns v1 ledger data into format v2: personal values moved into
+"""Migration 0010 turns v1 ledger data into format v2: personal values moved into
 ledger_personal_values, exhibit facts chained, both ledgers re-chained and verifying."""
 
 from __future__ import annotations
