@@ -28,8 +28,8 @@ from tests.factories import make_case, make_evidence_item
 # A column each forgery changes (not part of any key), per append-only table.
 FORGED_COLUMN = {
     "audit_events": "action",
-    "custody_events": "notes",
-    "evidence_items": "description",
+    "custody_events": "tool",
+    "evidence_items": "acquisition_method",
     "ledger_tree_heads": "key_name",
     "integrity_alarms": "detail",
 }

@@ -1,6 +1,7 @@
 """Migration 0010 turns v1 ledger data into format v2: personal values moved into
 ledger_personal_values, exhibit facts chained, both ledgers re-chained and verifying."""
 
+# ruff: noqa: S608 - fixed synthetic rows, no input
 from __future__ import annotations
 
 import sqlalchemy as sa
