@@ -91,9 +91,7 @@ def run(url: str, folder: str, writers: int, events: int) -> list[tuple[float, f
     out = context.Queue()
     start_at = time.time() + 8  # every worker has started its app by then
     procs = [
-        context.Process(
-            target=_worker, args=(url, folder, item_id, user_id, events, start_at, out)
-        )
+        context.Process(target=_worker, args=(url, folder, item_id, user_id, events, start_at, out))
         for _ in range(writers)
     ]
     for proc in procs:

@@ -136,6 +136,17 @@ def seal_personal(session: Session, obj: Any) -> dict[str, str | None]:
     return commitments
 
 
+def openings_of(session: Session, row: Any) -> dict[str, dict[str, str | None]]:
+    """{field: {"salt", "value"}} for each of the row's commitments that can still be opened
+    (what a disclosure carries so that the recipient can check each value)."""
+    openings = {}
+    for name, commitment in sorted((row.commitments or {}).items()):
+        opening = session.get(PersonalValue, commitment) if commitment else None
+        if opening is not None:
+            openings[name] = {"salt": opening.salt, "value": opening.value}
+    return openings
+
+
 def load_openings(session: Session, rows: Iterable[Any]) -> None:
     """Load the openings of these rows' commitments in a few queries (display of many rows)."""
     wanted = sorted({c for row in rows for c in (row.commitments or {}).values() if c})

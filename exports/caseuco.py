@@ -155,7 +155,7 @@ def iter_graph(data: PacketData) -> Iterator[dict[str, Any]]:
     last_action: dict[str, str] = {}
     last_record: dict[str, str] = {}
     for entry in sorted(data.custody.entries, key=lambda e: e.index):
-        record = entry.record
+        record = entry.disclosed()
         number = str(record.get("exhibit_number") or "")
         root_number = str(record.get("root_exhibit_number") or number)
         action_id = _id("InvestigativeAction", scope, entry.entry_hash)

@@ -5,6 +5,8 @@ Nothing here reads a database or Flask; the builder only ever sees these values.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import pathlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -224,6 +226,34 @@ class CustodyEntryProof:
     record: Mapping[str, Any]
     entry_hash: str
     inclusion_proof: tuple[str, ...]
+    # Openings of the record's salted commitments (format v2 personal fields, docs/ledger.md):
+    # {field: {"salt": hex, "value": text}}; a field whose value was erased has none.
+    openings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def disclosed(self) -> dict[str, Any]:
+        """The record with each personal field's commitment replaced by its opened value
+        (only when the opening hashes to the commitment; "[erased]" when there is none)."""
+        record = dict(self.record)
+        for name, commitment in self.record.items():
+            opening = self.openings.get(name)
+            if opening is not None and opens(commitment, opening):
+                record[name] = opening.get("value")
+            elif opening is not None:
+                record[name] = "[opening does not match]"
+        for name in ("from_custodian", "to_custodian", "location", "purpose", "notes"):
+            if isinstance(self.record.get(name), str) and name not in self.openings:
+                record[name] = "[erased]"
+        return record
+
+
+def opens(commitment: Any, opening: Mapping[str, Any]) -> bool:
+    """Whether {"salt", "value"} opens `commitment`: hex SHA-256(salt || JSON(value))."""
+    try:
+        data = bytes.fromhex(str(opening["salt"]))
+        data += json.dumps(opening["value"], ensure_ascii=False).encode()
+    except (KeyError, ValueError, TypeError):
+        return False
+    return bool(hashlib.sha256(data).hexdigest() == commitment)
 
 
 @dataclass(frozen=True)

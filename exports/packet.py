@@ -224,6 +224,7 @@ def _custody_entries(data: PacketData) -> Iterator[dict[str, Any]]:
             "record": dict(e.record),
             "entry_hash": e.entry_hash,
             "inclusion_proof": list(e.inclusion_proof),
+            "openings": {k: dict(v) for k, v in e.openings.items()},
         }
 
 

@@ -692,7 +692,7 @@ CUSTODY_HEADER = ["Ledger # / time (UTC)", "Action / actor", "Location / purpose
 def custody_rows(w: Writer, entries: Sequence[Any], widths: Sequence[float]) -> list[list[Any]]:
     rows: list[list[Any]] = [list(CUSTODY_HEADER)]
     for entry in entries:
-        r = entry.record
+        r = entry.disclosed()
         action = f"{r.get('action', '')}\n{actor_text(r)}"
         where = "\n".join(str(r.get(k)) for k in ("location", "purpose") if r.get(k))
         rows.append(

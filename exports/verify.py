@@ -1201,6 +1201,20 @@ def _custody_entry_problem(entry: Any, size: int, root: bytes) -> str | None:
         return f"malformed entry: {exc}"
     if not verify_inclusion(leaf_hash(data), entry["index"], size, proof, root):
         return "inclusion proof does not lead to the signed root"
+    openings = entry.get("openings") or {}
+    if not isinstance(openings, dict):
+        return "openings are malformed"
+    for name, opening in sorted(openings.items()):
+        # A disclosed personal value must open the salted commitment the record chains.
+        try:
+            digest = hashlib.sha256(
+                bytes.fromhex(opening["salt"])
+                + json.dumps(opening["value"], ensure_ascii=False).encode()
+            ).hexdigest()
+        except (KeyError, TypeError, ValueError):
+            return f"opening of {name} is malformed"
+        if digest != entry["record"].get(name):
+            return f"disclosed {name} does not match the commitment in the record"
     return None
 
 

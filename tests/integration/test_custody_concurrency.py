@@ -23,9 +23,7 @@ PROCESSES = 8
 APPENDS = 250
 
 
-def _worker(
-    url: str, instance: str, head_log: str, item_id: int, case_id: int, worker: int
-) -> int:
+def _worker(url: str, instance: str, head_log: str, item_id: int, case_id: int, worker: int) -> int:
     from caseflow.clock import utcnow
     from caseflow.db import make_engine, make_sessionmaker
 

@@ -430,3 +430,32 @@ def test_validating_a_custody_event_does_not_read_the_items_history(app, exhibit
     finally:
         sa.event.remove(CustodyEvent, "load", count)
     assert len(loaded) <= 1  # at most the newest head's computation reads the new entry
+
+
+def test_a_disclosed_personal_value_must_open_its_commitment(app, exhibits, officer):
+    """A custody extract (what packets carry) discloses the personal values with their
+    salts; the recipient's check refuses a disclosed value that was changed."""
+    from exports.verify import _custody_entry_problem
+
+    session, item, _ = exhibits
+    _record(app, session, officer, item, purpose="Examination for the court")
+    actor = Actor(officer.id, officer.username, "officer")
+    extract = services.custody_extract(
+        session, actor, [item.id], app.config["CLOCK"](), signer=ledger_signer(app)
+    )
+    root = bytes.fromhex(ledger.latest_tree_head(session, CustodyEvent).root_hash)
+    entry = extract.entries[-1]
+    assert entry.disclosed()["purpose"] == "Examination for the court"
+    assert entry.record["purpose"] != "Examination for the court"  # a commitment
+    as_json = {
+        "index": entry.index,
+        "record": dict(entry.record),
+        "entry_hash": entry.entry_hash,
+        "inclusion_proof": list(entry.inclusion_proof),
+        "openings": {k: dict(v) for k, v in entry.openings.items()},
+    }
+    assert _custody_entry_problem(as_json, extract.tree_size, root) is None
+    as_json["openings"]["purpose"]["value"] = "Something else"
+    problem = _custody_entry_problem(as_json, extract.tree_size, root)
+    assert problem == "disclosed purpose does not match the commitment in the record"
+    session.rollback()

@@ -164,7 +164,9 @@ def custody_extract(
         .order_by(CustodyEvent.seq)
     )
     entries = []
-    for row in rows:
+    events = list(rows)
+    ledger.load_openings(session, events)
+    for row in events:
         record = row.ledger_record()
         entries.append(
             CustodyEntryProof(
@@ -174,6 +176,7 @@ def custody_extract(
                 inclusion_proof=tuple(
                     p.hex() for p in tree.inclusion_proof(row.seq - 1, head.tree_size)
                 ),
+                openings=ledger.openings_of(session, row),
             )
         )
     return CustodyExtractResult(

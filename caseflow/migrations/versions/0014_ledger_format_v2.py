@@ -7,8 +7,8 @@ Existing custody and audit records are rewritten in v2 and re-chained; the tree 
 signed over v1 roots are removed (CaseFlow had no production installation on v1). The
 application signs new heads as it writes (docs/ledger.md).
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0014
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from alembic import op
 import caseflow.db
 from caseflow.migrations.append_only import drop_append_only, make_append_only
 
-revision = "0010"
-down_revision = "0009"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
@@ -122,19 +122,21 @@ def upgrade() -> None:
     )
     for table in LEDGER_TABLES:
         drop_append_only(table)
+    # Plain ALTER TABLE (SQLite >= 3.35 drops columns natively): no table is recreated, so
+    # the foreign keys into evidence_items and its indexes stay as they are.
     for table in ("audit_events", "custody_events"):
-        with op.batch_alter_table(table) as batch_op:
-            batch_op.add_column(sa.Column("format", sa.Integer(), nullable=True))
-            batch_op.add_column(sa.Column("commitments", sa.JSON(), nullable=True))
-            batch_op.add_column(
-                sa.Column("system_time", caseflow.db.UTCDateTime(timezone=True), nullable=True)
-            )
-    with op.batch_alter_table("ledger_tree_heads") as batch_op:
-        batch_op.add_column(sa.Column("frontier", sa.JSON(), nullable=True))
-    with op.batch_alter_table("custody_events") as batch_op:
-        batch_op.add_column(sa.Column("item_facts", sa.JSON(), nullable=True))
-    with op.batch_alter_table("evidence_items") as batch_op:
-        batch_op.add_column(sa.Column("commitments", sa.JSON(), nullable=True))
+        op.add_column(table, sa.Column("format", sa.Integer(), nullable=False, server_default="2"))
+        op.add_column(
+            table, sa.Column("commitments", sa.JSON(), nullable=False, server_default="{}")
+        )
+        op.add_column(
+            table, sa.Column("system_time", caseflow.db.UTCDateTime(timezone=True), nullable=True)
+        )
+    op.add_column("ledger_tree_heads", sa.Column("frontier", sa.JSON(), nullable=True))
+    op.add_column("custody_events", sa.Column("item_facts", sa.JSON(), nullable=True))
+    op.add_column(
+        "evidence_items", sa.Column("commitments", sa.JSON(), nullable=False, server_default="{}")
+    )
 
     conn = op.get_bind()
     dt = caseflow.db.UTCDateTime(timezone=True)
@@ -229,19 +231,11 @@ def upgrade() -> None:
         )
     conn.execute(sa.text("DELETE FROM ledger_tree_heads"))
 
-    for table in ("audit_events", "custody_events"):
-        with op.batch_alter_table(table) as batch_op:
-            batch_op.alter_column("format", existing_type=sa.Integer(), nullable=False)
-            batch_op.alter_column("commitments", existing_type=sa.JSON(), nullable=False)
-    with op.batch_alter_table("custody_events") as batch_op:
-        for name in CUSTODY_PERSONAL:
-            batch_op.drop_column(name)
-    with op.batch_alter_table("evidence_items") as batch_op:
-        batch_op.alter_column("commitments", existing_type=sa.JSON(), nullable=False)
-        for name in ITEM_PERSONAL:
-            batch_op.drop_column(name)
-    with op.batch_alter_table("custody_events") as batch_op:
-        batch_op.create_index("ix_custody_events_item_action", ["item_id", "action"])
+    for name in CUSTODY_PERSONAL:
+        op.drop_column("custody_events", name)
+    for name in ITEM_PERSONAL:
+        op.drop_column("evidence_items", name)
+    op.create_index("ix_custody_events_item_action", "custody_events", ["item_id", "action"])
     for table in LEDGER_TABLES:
         make_append_only(table)
 
