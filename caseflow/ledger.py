@@ -805,6 +805,10 @@ def _sign_dirty_ledgers(session: Session) -> None:
     now = ledger_now(session)
     timestamper = session.info.get(TIMESTAMPER_INFO)
     for model in sorted(dirty, key=lambda m: m.LEDGER_NAME):
+        head = latest_tree_head(session, model)
+        size = session.scalar(sa.select(sa.func.max(model.seq)))
+        if head is not None and head.tree_size == size:
+            continue  # signed already in this transaction (an export, a checkpoint)
         stamp = timestamper if timestamper and _stamp_due(session, model, now) else None
         sign_tree_head(session, model, signer, now, timestamper=stamp)
 
@@ -845,6 +849,24 @@ def install_auto_heads(
     event.listen(factory, "before_commit", _sign_dirty_ledgers)
     event.listen(factory, "after_commit", _log_heads)
     event.listen(factory, "after_rollback", _forget)
+
+
+def _locate_change(
+    name: str, tree: MerkleTree, logged: dict[int, str], db_heads: list[LedgerTreeHead]
+) -> str | None:
+    """Name the entries a rewrite changed: between the largest signed size whose root still
+    holds and the smallest that no longer does. Heads are signed with every write, so this is
+    usually one entry, even when the forger re-hashed every entry after it."""
+    roots = {h.tree_size: h.root_hash for h in db_heads}
+    roots.update(logged)  # the log's copy wins: the database is what a forger edits
+    sizes = sorted(size for size in roots if 0 < size <= len(tree))
+    bad = next((size for size in sizes if tree.root(size).hex() != roots[size]), None)
+    if bad is None:
+        return None
+    good = max((size for size in sizes if size < bad), default=0)
+    if good + 1 == bad:
+        return f"{name} entry seq {bad}: changed after it was signed (head of size {bad})"
+    return f"{name} entries seq {good + 1}..{bad}: one of them changed after it was signed"
 
 
 def check_head_log(
@@ -892,6 +914,9 @@ def check_head_log(
             )
     if not mine and (len(tree) or db_heads):
         problems.append(f"head log {head_log} has no {name} heads (missing, emptied or replaced)")
+    located = _locate_change(name, tree, {h.size: h.root for h in mine}, db_heads)
+    if located:
+        problems.insert(0, located)
     newest = max([h.size for h in mine] + [h.tree_size for h in db_heads], default=0)
     if len(tree) > newest:
         problems.append(

@@ -241,4 +241,47 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("ledger format v2 cannot be downgraded: v1 chained plain values")
+    """Back to v1 columns: the plain values return to the rows (erased ones as ""), the v2
+    columns go. The records stay hashed as v2, so the v1 code's verify reports the chains
+    broken: downgrading is for development databases only."""
+    for table in LEDGER_TABLES:
+        drop_append_only(table)
+    op.drop_index("ix_custody_events_item_action", table_name="custody_events")
+    text = {"from_custodian": 200, "to_custodian": 200, "location": 500, "source": 500}
+    nullable = ("from_custodian", "to_custodian", "filename")
+    for table, names in (("custody_events", CUSTODY_PERSONAL), ("evidence_items", ITEM_PERSONAL)):
+        for name in names:
+            kind = sa.String(length=text[name]) if name in text else sa.Text()
+            if name == "acquired_by":
+                kind = sa.String(length=200)
+            if name == "filename":
+                kind = sa.String(length=255)
+            default = None if name in nullable else ""
+            op.add_column(
+                table,
+                sa.Column(name, kind, nullable=name in nullable, server_default=default),
+            )
+    conn = op.get_bind()
+    values = dict(
+        conn.execute(sa.text("SELECT commitment, value FROM ledger_personal_values")).all()
+    )
+    for table, names in (("custody_events", CUSTODY_PERSONAL), ("evidence_items", ITEM_PERSONAL)):
+        rows = sa.table(table, sa.column("id", sa.Integer), sa.column("commitments", sa.JSON))
+        for row in conn.execute(sa.select(rows)).mappings().all():
+            commitments = row["commitments"] or {}
+            plain = {
+                name: values.get(commitments[name], "") if commitments.get(name) else None
+                for name in names
+            }
+            plain = {k: (v if v is not None or k in nullable else "") for k, v in plain.items()}
+            target = sa.table(table, sa.column("id", sa.Integer), *(sa.column(n) for n in names))
+            conn.execute(target.update().where(target.c.id == row["id"]).values(**plain))
+    for table in ("audit_events", "custody_events"):
+        for name in ("format", "commitments", "system_time"):
+            op.drop_column(table, name)
+    op.drop_column("custody_events", "item_facts")
+    op.drop_column("evidence_items", "commitments")
+    op.drop_column("ledger_tree_heads", "frontier")
+    op.drop_table("ledger_personal_values")
+    for table in LEDGER_TABLES:
+        make_append_only(table)
