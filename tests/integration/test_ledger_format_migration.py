@@ -1,4 +1,4 @@
-"""Migration 0014 turns v1 ledger data into format v2: personal values moved into
+"""Migration 0019 turns v1 ledger data into format v2: personal values moved into
 ledger_personal_values, exhibit facts chained, both ledgers re-chained and verifying."""
 
 # ruff: noqa: S608 - fixed synthetic rows, no input
@@ -52,7 +52,7 @@ def test_v1_data_migrates_to_a_verifying_v2_ledger(tmp_path):
     def _no_foreign_keys(dbapi_connection, _record) -> None:  # no case or user rows here
         dbapi_connection.execute("PRAGMA foreign_keys=OFF")
 
-    upgrade(engine, "0013")
+    upgrade(engine, "0018")
     with engine.begin() as conn:
         _v1_rows(conn)
     upgrade(engine)

@@ -7,8 +7,8 @@ Existing custody and audit records are rewritten in v2 and re-chained; the tree 
 signed over v1 roots are removed (CaseFlow had no production installation on v1). The
 application signs new heads as it writes (docs/ledger.md).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0019
+Revises: 0018
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from alembic import op
 import caseflow.db
 from caseflow.migrations.append_only import drop_append_only, make_append_only
 
-revision = "0014"
-down_revision = "0013"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
