@@ -262,7 +262,7 @@ def downgrade() -> None:
                 sa.Column(name, kind, nullable=name in nullable, server_default=default),
             )
     conn = op.get_bind()
-    values = dict(
+    values: dict[str, str | None] = dict(
         conn.execute(sa.text("SELECT commitment, value FROM ledger_personal_values")).all()
     )
     for table, names in (("custody_events", CUSTODY_PERSONAL), ("evidence_items", ITEM_PERSONAL)):
