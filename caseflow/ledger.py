@@ -14,6 +14,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import secrets
 import zlib
@@ -53,6 +54,8 @@ from exports.verify import (
     verify_consistency,
     verify_inclusion,
 )
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2  # the record format: the `v` field of every record (docs/ledger.md)
 COMMITMENT_SALT_BYTES = 16
@@ -818,7 +821,18 @@ def _log_heads(session: Session) -> None:
     lines = session.info.pop(_HEADS_TO_LOG, None)
     path = session.info.get(HEAD_LOG_INFO)
     if lines and path is not None:
-        append_head_log(Path(path), lines)
+        try:
+            append_head_log(Path(path), lines)
+        except OSError as exc:
+            # The transaction has committed and its heads are signed in the database; only
+            # the copy outside it is missing (a full or read-only data disk). Failing here
+            # would turn a committed write, or the record of a refused one, into an error.
+            log.error(
+                "ledger head log %s not written (%s); the signed heads are in the database "
+                "and the next write appends its own",
+                path,
+                exc.strerror or exc,
+            )
 
 
 def _forget(session: Session, *_args: Any) -> None:

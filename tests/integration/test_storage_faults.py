@@ -419,7 +419,9 @@ def test_custody_recover_deletes_orphans_only_after_a_dry_run_and_frees_the_disk
     assert "1 orphan blobs deleted (8,388,608 bytes freed)" in done.output
     assert not store.exists(orphan.sha256)
     assert not (small_disk / "orphans").exists() or not list((small_disk / "orphans").iterdir())
-    assert store.free_bytes() >= free_before + 8 * MiB
+    # The 8 MiB are back, less the few blocks the run's own audit records add on the same
+    # disk (the ledger head log lives in the data directory).
+    assert store.free_bytes() >= free_before + 8 * MiB - 64 * 1024
 
 
 def test_custody_recover_deletes_blobs_an_earlier_recovery_quarantined(app, small_disk):
