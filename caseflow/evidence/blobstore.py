@@ -36,6 +36,21 @@ class BlobTooLarge(ValueError):
         self.limit = limit
 
 
+class _SourceFailed(Exception):
+    """Carries an error of the stream being stored out of the store's OSError handling."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _read_source(stream: BinaryIO) -> bytes:
+    try:
+        return stream.read(CHUNK_SIZE)
+    except OSError as exc:
+        raise _SourceFailed(exc) from exc
+
+
 class StorageFault(OSError):
     """The evidence store could not take the bytes (full, read-only, no permission, I/O
     error); nothing was stored. `problem` is one of STORAGE_PROBLEMS' keys."""
@@ -244,6 +259,10 @@ class BlobStore:
         """
         try:
             return self._ingest(stream, max_bytes, expected_size)
+        except _SourceFailed as failed:
+            # The bytes' source failed (a client that went away), not the store: its own
+            # error, never a storage fault or an operator alarm.
+            raise failed.error from None
         except StorageFault:
             raise
         except OSError as exc:
@@ -266,7 +285,7 @@ class BlobStore:
                 sinks["write"] = writer
                 pipeline = _Pipeline(sinks)
                 try:
-                    while chunk := stream.read(CHUNK_SIZE):
+                    while chunk := _read_source(stream):
                         size += len(chunk)
                         if size > max_bytes:
                             raise BlobTooLarge(max_bytes)

@@ -85,5 +85,6 @@ def test_eight_processes_appending_concurrently_make_one_valid_chain_and_tree(
         signer = app.extensions["caseflow.ledger_signer"]
         heads = ledger.verify_tree_heads(session, CustodyEvent, signer)
         assert heads.ok, heads.problems
-        # A head with every transaction, and the extra ones the workers asked for.
-        assert heads.heads >= PROCESSES * APPENDS + PROCESSES * APPENDS // 50
+        # A head with every transaction (the acquisition's and each append's); a head a
+        # worker signs itself stands for its transaction's, never a second at the same size.
+        assert heads.heads >= PROCESSES * APPENDS + 1

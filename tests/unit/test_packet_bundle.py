@@ -158,7 +158,7 @@ def test_custody_json_carries_entries_proofs_head_and_key():
     assert custody["public_key"] == built.data.custody.public_key
     assert len(custody["entries"]) == len(built.data.custody.entries)
     first = custody["entries"][0]
-    assert set(first) == {"index", "record", "entry_hash", "inclusion_proof"}
+    assert set(first) == {"index", "record", "entry_hash", "inclusion_proof", "openings"}
 
 
 def test_bundled_verifier_is_exports_verify():
