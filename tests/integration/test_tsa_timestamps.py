@@ -15,6 +15,7 @@ from caseflow import ledger
 from caseflow.evidence.models import CustodyEvent
 from caseflow.evidence.timestamp import TimestampAuthority, TimestampChecker
 from caseflow.extensions import db_session
+from tests.tsa import _setup as setup_tsa_files
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 
@@ -28,42 +29,7 @@ def tsa_dir(tmp_path_factory) -> Path:
     """A root CA and a TSA certificate (critical EKU timeStamping), and tsa.cnf embedding only
     the signer certificate (rfc3161-client refuses unsorted multi-certificate sets)."""
     d = tmp_path_factory.mktemp("tsa")
-    (d / "tsa.ext").write_text(
-        "basicConstraints=critical,CA:FALSE\nextendedKeyUsage=critical,timeStamping\n"
-        "keyUsage=critical,digitalSignature,nonRepudiation\n"
-    )
-    _run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "30",
-         "-subj", "/CN=CaseFlow Test Root (fictional)", "-addext",
-         "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-         cwd=d)  # fmt: skip
-    _run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-         "-keyout", "tsa.key", "-out", "tsa.csr", "-subj", "/CN=CaseFlow Test TSA (fictional)",
-         cwd=d)  # fmt: skip
-    _run("openssl", "x509", "-req", "-in", "tsa.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-         "-CAcreateserial", "-out", "tsa.crt", "-days", "30", "-extfile", "tsa.ext",
-         cwd=d)  # fmt: skip
-    (d / "serial").write_text("01\n")
-    (d / "tsa.cnf").write_text(
-        f"""[tsa]
-default_tsa = tsa_config
-[tsa_config]
-dir = {d}
-serial = $dir/serial
-crypto_device = builtin
-signer_cert = $dir/tsa.crt
-signer_key = $dir/tsa.key
-signer_digest = sha256
-default_policy = 1.2.3.4.1
-other_policies = 1.2.3.4.5
-digests = sha256, sha384, sha512
-accuracy = secs:1
-ordering = yes
-tsa_name = no
-ess_cert_id_chain = no
-ess_cert_id_alg = sha256
-"""
-    )
+    setup_tsa_files(d)
     return d
 
 
